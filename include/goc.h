@@ -1,0 +1,424 @@
+/*
+ * goc.h — Go's concurrency model for C: goroutines, channels, select,
+ * sync primitives and timers on an M:N work-stealing scheduler.
+ *
+ * This is the only header a program includes. Everything declared here is
+ * documented where it is declared; nothing under src/ is meant for users.
+ *
+ * Conventions that hold for every function below:
+ *
+ *  - A blocking call parks the calling goroutine, never the OS thread it
+ *    runs on: the thread goes on running other goroutines. Called from an
+ *    OS thread that is not running a goroutine (a plain pthread, or main()
+ *    before goc_main), the same call blocks that thread until it can
+ *    proceed. The runtime starts itself on first use.
+ *  - Zero-initialised goc_wg, goc_mutex, goc_rwmutex, goc_once and goc_cond
+ *    are ready to use (goc_mutex mu = {0};), as in Go. They may live on a
+ *    goroutine's stack: once the last user's call (goc_wg_wait, unlock, …)
+ *    has returned, goc never touches the object again.
+ *  - exit() from any goroutine or thread ends the process (Go: os.Exit).
+ *  - Misuse that Go answers with a panic is a goc panic: the first line on
+ *    stderr is "panic: <Go's message> [goroutine N]", then the process
+ *    exits with status 2.
+ *  - Durations are int64_t nanoseconds.
+ *
+ * Limits (each fails loudly, never silently):
+ *  - GOC_STACK_DEFAULT is the stack of every goroutine unless goc_attr says
+ *    otherwise; GOC_STACK_MIN is the smallest (smaller requests are rounded
+ *    up), GOC_STACK_MAX the largest (larger ones fail with EINVAL).
+ *    Running past the end of a stack prints
+ *    "goroutine N: stack overflow (stack size S)" and exits with status 2.
+ *  - GOC_MAXPROCS_MAX processors at most: goc_maxprocs clamps to it.
+ *  - Out of memory or address space: goc_go returns -1 with errno ENOMEM.
+ *
+ * Symbols: everything the library exports starts with goc_ or GOC_.
+ */
+#ifndef GOC_H
+#define GOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GOC_VERSION_MAJOR 0
+#define GOC_VERSION_MINOR 1
+#define GOC_VERSION_PATCH 0
+
+/* ---------------------------------------------------------------------- */
+/* Conventions                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* Status codes returned by channel operations; all distinct. */
+enum {
+	GOC_OK = 0,         /* the operation happened */
+	GOC_CLOSED = 1,     /* receive: the channel is closed and drained */
+	GOC_WOULDBLOCK = 2, /* try_*: the plain call would have blocked */
+	GOC_TIMEOUT = 3,    /* *_timeout: the time ran out first */
+};
+
+/* Durations, in nanoseconds (Go: time.Nanosecond, …). */
+#define GOC_NANOSECOND ((int64_t)1)
+#define GOC_MICROSECOND ((int64_t)1000)
+#define GOC_MILLISECOND ((int64_t)1000000)
+#define GOC_SECOND ((int64_t)1000000000)
+
+/* ---------------------------------------------------------------------- */
+/* Program and goroutines                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* The body of a goroutine. */
+typedef void (*goc_func)(void *arg);
+
+/* Attributes of a new goroutine (goc_go_attr). Zero-initialise, then set. */
+typedef struct goc_attr {
+	size_t stack_size; /* bytes; 0 = GOC_STACK_DEFAULT */
+	const char *name;  /* shown in dumps; not copied, must outlive it */
+} goc_attr;
+
+/* Stack sizes. Stacks are reserved address space: only the pages a
+ * goroutine touches are memory. A goroutine that has not started yet
+ * holds its stack already (it is taken from a per-processor cache). */
+#define GOC_STACK_DEFAULT ((size_t)256 * 1024)
+#define GOC_STACK_MIN ((size_t)16 * 1024)
+#define GOC_STACK_MAX ((size_t)1024 * 1024 * 1024)
+
+/* The main goroutine's stack: C programs put large arrays in main(), so it
+ * is as large as a thread's usual stack. */
+#define GOC_MAIN_STACK_SIZE ((size_t)8 * 1024 * 1024)
+
+/* The most processors goc_maxprocs accepts; larger values are clamped. */
+#define GOC_MAXPROCS_MAX 1024
+
+/*
+ * goc_main — start the runtime and run fn(argc, argv) as the main
+ * goroutine (id 1, also when goroutines were started before it).
+ * When fn returns, the process exits with its value (stdio flushed, as
+ * exit() does), whatever other goroutines are doing — Go's rule. Never
+ * returns. Call it once, from main().
+ * Go: func main() { … }
+ */
+int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv);
+
+/* GOC_MAIN(fn) defines int main(int argc, char **argv) that runs fn as the
+ * main goroutine. */
+#define GOC_MAIN(fn)                                                          \
+	int main(int argc, char **argv) { return goc_main((fn), argc, argv); }
+
+/*
+ * goc_go — start fn(arg) in a new goroutine and return at once, without
+ * waiting for it to run. Returns 0, or -1 with errno:
+ *   EINVAL  fn is NULL;
+ *   ENOMEM  no memory or address space for its stack;
+ *   EAGAIN  the runtime could not start a thread it needs.
+ * When the calling goroutine has filled its processor's run queue, goc_go
+ * lets the queued goroutines run before it returns (a spawning loop is
+ * paced by the goroutines it starts, so queued goroutines stay bounded).
+ * Callable from any thread.
+ * Go: go fn(arg)
+ */
+int goc_go(goc_func fn, void *arg);
+
+/*
+ * goc_go_attr — goc_go with attributes (attr may be NULL: the defaults).
+ * attr->stack_size below GOC_STACK_MIN is rounded up to it, and any size
+ * is rounded up to whole pages; above GOC_STACK_MAX fails with EINVAL.
+ */
+int goc_go_attr(const goc_attr *attr, goc_func fn, void *arg);
+
+/*
+ * goc_yield — let other goroutines run; the caller stays runnable and
+ * resumes later. On a thread that is not a goroutine: sched_yield().
+ * Go: runtime.Gosched()
+ */
+void goc_yield(void);
+
+/*
+ * goc_exit — end the calling goroutine at once (Go: runtime.Goexit).
+ * From the main goroutine the others go on, and when none is left the
+ * process ends with "fatal error: no goroutines (main called goc_exit) -
+ * deadlock!" and status 2, as in Go. On a thread that is not a goroutine
+ * it ends that thread (pthread_exit).
+ */
+_Noreturn void goc_exit(void);
+
+/* goc_id — the running goroutine's id (ids start at 1 and are never
+ * reused; the main goroutine is 1); 0 on a thread that is not running a
+ * goroutine. */
+int64_t goc_id(void);
+
+/*
+ * goc_numgoroutine — the number of live goroutines, main included, the
+ * runtime's own helpers excluded (1 at the start of goc_main). A snapshot:
+ * other processors may change it while it is read.
+ * Go: runtime.NumGoroutine()
+ */
+int64_t goc_numgoroutine(void);
+
+/*
+ * goc_maxprocs — with n > 0, set the number of processors (P) that run
+ * goroutines at once and return the previous number; with n <= 0, only
+ * return it. n above GOC_MAXPROCS_MAX is clamped. The change has taken
+ * effect when the call returns: a processor being removed first finishes
+ * the goroutine it runs up to that goroutine's next blocking call or
+ * yield. Default: the number of CPUs the process may run on (its affinity
+ * mask), or the environment variable GOC_MAXPROCS.
+ * Go: runtime.GOMAXPROCS(n)
+ */
+int goc_maxprocs(int n);
+
+/*
+ * goc_panic — print "panic: <formatted message> [goroutine N]" on stderr
+ * and exit the process with status 2 (stdio flushed). Go: panic(…)
+ */
+_Noreturn void goc_panic(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+/* ---------------------------------------------------------------------- */
+/* Channels                                                                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct goc_chan goc_chan;
+
+/*
+ * goc_chan_make — a channel of elements of elem_size bytes (0: a
+ * signal-only channel) with a buffer of cap elements (0: unbuffered, the
+ * sender waits for a receiver). Returns one reference, or NULL with errno
+ * ENOMEM (no memory) or EINVAL (elem_size * cap overflows).
+ * Go: make(chan T, cap)
+ */
+goc_chan *goc_chan_make(size_t elem_size, size_t cap);
+
+/* goc_chan_retain — take one more reference to c; returns c. NULL: NULL. */
+goc_chan *goc_chan_retain(goc_chan *c);
+
+/*
+ * goc_chan_release — drop one reference; the last one frees the channel.
+ * A channel stays valid while a goroutine is blocked on it, and goc never
+ * touches a channel after an operation a peer has observed, so the
+ * receiver of the last value may release it at once. Releasing NULL does
+ * nothing; releasing a freed channel panics where it can be detected
+ * ("goc_chan_release of unreferenced channel").
+ */
+void goc_chan_release(goc_chan *c);
+
+/*
+ * goc_chan_send — copy elem_size bytes from elem into the channel,
+ * waiting (parking) until a receiver or a buffer slot takes them. Returns
+ * GOC_OK. Panics "send on closed channel" if c is closed (also when it is
+ * closed while the sender waits). A NULL c blocks forever.
+ * Go: c <- v
+ */
+int goc_chan_send(goc_chan *c, const void *elem);
+
+/*
+ * goc_chan_recv — wait for a value and copy it to elem (elem may be NULL
+ * to discard it). Returns GOC_OK, or GOC_CLOSED once c is closed and
+ * drained (then *elem is zero-filled). A NULL c blocks forever.
+ * Go: v, ok := <-c
+ */
+int goc_chan_recv(goc_chan *c, void *elem);
+
+/* goc_chan_try_send / goc_chan_try_recv — as send and recv, but never
+ * block: GOC_WOULDBLOCK where they would have. Go: select with default. */
+int goc_chan_try_send(goc_chan *c, const void *elem);
+int goc_chan_try_recv(goc_chan *c, void *elem);
+
+/* goc_chan_send_timeout / goc_chan_recv_timeout — as send and recv, but
+ * give up after ns nanoseconds with GOC_TIMEOUT (ns <= 0: as try_*, with
+ * GOC_TIMEOUT for GOC_WOULDBLOCK). Go: select with time.After. */
+int goc_chan_send_timeout(goc_chan *c, const void *elem, int64_t ns);
+int goc_chan_recv_timeout(goc_chan *c, void *elem, int64_t ns);
+
+/*
+ * goc_chan_close — close c: waiting receivers get GOC_CLOSED, waiting
+ * senders panic "send on closed channel", buffered values can still be
+ * received. Panics "close of closed channel" or "close of nil channel".
+ * Go: close(c)
+ */
+void goc_chan_close(goc_chan *c);
+
+/* goc_chan_len / goc_chan_cap — values buffered now / buffer size (0 for
+ * NULL). Go: len(c), cap(c) */
+size_t goc_chan_len(const goc_chan *c);
+size_t goc_chan_cap(const goc_chan *c);
+
+/* ---------------------------------------------------------------------- */
+/* Select                                                                  */
+/* ---------------------------------------------------------------------- */
+
+enum { GOC_SEND = 1, GOC_RECV = 2 };
+
+/* One case of a select: a send of *elem on ch, or a receive into elem
+ * (NULL discards). status is set on the chosen case. */
+typedef struct goc_case {
+	goc_chan *ch;
+	int dir;
+	void *elem;
+	int status;
+} goc_case;
+
+#define GOC_CASE_SEND(ch, elem) ((goc_case){(ch), GOC_SEND, (elem), 0})
+#define GOC_CASE_RECV(ch, elem) ((goc_case){(ch), GOC_RECV, (elem), 0})
+
+/*
+ * goc_select — wait until one of the n cases can proceed, perform it and
+ * return its index. Among ready cases one is chosen uniformly at random.
+ * The chosen receive case's status is GOC_OK or GOC_CLOSED; a chosen send
+ * case's is GOC_OK. Cases with a NULL ch are never chosen; with n == 0 (or
+ * only NULL channels) it blocks forever. A send case on a closed channel
+ * panics "send on closed channel". Up to GOC_SELECT_STACK_CASES cases use
+ * no heap memory. Go: select { … }
+ */
+int goc_select(goc_case *cases, size_t n);
+
+/* goc_select_try — as goc_select, but returns -1 at once when no case is
+ * ready. Go: select with default. */
+int goc_select_try(goc_case *cases, size_t n);
+
+/* goc_select_timeout — as goc_select, but returns -1 after ns nanoseconds
+ * (ns <= 0: as goc_select_try). */
+int goc_select_timeout(goc_case *cases, size_t n, int64_t ns);
+
+#define GOC_SELECT_STACK_CASES 16
+
+/* ---------------------------------------------------------------------- */
+/* Sync                                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* The fields below are private: zero-initialise, never touch. */
+
+/* A WaitGroup waits for a collection of goroutines to finish.
+ * Go: sync.WaitGroup */
+typedef struct goc_wg {
+	uint64_t state_; /* counter (high 32 bits) and waiters (low 32) */
+	uint32_t sema_;
+} goc_wg;
+
+/* goc_wg_add — add delta (may be negative) to the counter; when it reaches
+ * zero, every goroutine blocked in goc_wg_wait is released. Panics
+ * "sync: negative WaitGroup counter" if it goes below zero. Go: wg.Add */
+void goc_wg_add(goc_wg *wg, int64_t delta);
+
+/* goc_wg_done — goc_wg_add(wg, -1). Go: wg.Done */
+void goc_wg_done(goc_wg *wg);
+
+/* goc_wg_wait — wait (parking) until the counter is zero. Go: wg.Wait */
+void goc_wg_wait(goc_wg *wg);
+
+/* A mutual exclusion lock, fair under contention (Go's starvation mode: a
+ * waiter that waited over 1 ms gets the lock handed to it). Not tied to a
+ * goroutine: another goroutine may unlock it. Go: sync.Mutex */
+typedef struct goc_mutex {
+	int32_t state_;
+	uint32_t sema_;
+} goc_mutex;
+
+/* goc_mutex_lock — lock m, waiting (parking) while it is held. */
+void goc_mutex_lock(goc_mutex *m);
+/* goc_mutex_trylock — lock m if it is free; true if it did. */
+bool goc_mutex_trylock(goc_mutex *m);
+/* goc_mutex_unlock — unlock m. Panics "sync: unlock of unlocked mutex". */
+void goc_mutex_unlock(goc_mutex *m);
+
+/* A reader/writer lock: any number of readers or one writer. Once a writer
+ * waits, new readers wait too, so writers are not starved.
+ * Go: sync.RWMutex */
+typedef struct goc_rwmutex {
+	goc_mutex w_;
+	uint32_t writer_sem_;
+	uint32_t reader_sem_;
+	int32_t reader_count_;
+	int32_t reader_wait_;
+} goc_rwmutex;
+
+void goc_rwmutex_rlock(goc_rwmutex *m);
+/* Panics "sync: RUnlock of unlocked RWMutex". */
+void goc_rwmutex_runlock(goc_rwmutex *m);
+void goc_rwmutex_lock(goc_rwmutex *m);
+/* Panics "sync: Unlock of unlocked RWMutex". */
+void goc_rwmutex_unlock(goc_rwmutex *m);
+
+/* Once runs a function exactly once. Go: sync.Once */
+typedef struct goc_once {
+	uint32_t done_;
+	goc_mutex m_;
+} goc_once;
+
+/* goc_once_do — run fn(arg) if no call on o has run it yet; concurrent
+ * callers wait until that first call has returned. */
+void goc_once_do(goc_once *o, goc_func fn, void *arg);
+
+/* A condition variable. Go: sync.Cond (the mutex is passed to wait). */
+typedef struct goc_cond {
+	uint32_t wait_;   /* ticket of the next waiter */
+	uint32_t notify_; /* ticket of the next waiter to be notified */
+	uint32_t lock_;
+	void *head_;
+	void *tail_;
+} goc_cond;
+
+/* goc_cond_wait — unlock m, wait (parking) for a signal or broadcast, lock
+ * m again before returning. As in Go, re-check the condition in a loop. */
+void goc_cond_wait(goc_cond *c, goc_mutex *m);
+/* goc_cond_signal — wake the longest-waiting waiter, if any. */
+void goc_cond_signal(goc_cond *c);
+/* goc_cond_broadcast — wake every waiter. */
+void goc_cond_broadcast(goc_cond *c);
+
+/* ---------------------------------------------------------------------- */
+/* Time                                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* goc_now — monotonic clock, nanoseconds. */
+int64_t goc_now(void);
+
+/* goc_sleep — pause the calling goroutine (not its thread) for at least ns
+ * nanoseconds; ns <= 0 returns at once. Go: time.Sleep */
+void goc_sleep(int64_t ns);
+
+typedef struct goc_timer goc_timer;
+
+/* goc_timer_make — a timer that fires once, ns from now: it delivers
+ * goc_now() (an int64_t) on goc_timer_chan. NULL with errno ENOMEM.
+ * Go: time.NewTimer */
+goc_timer *goc_timer_make(int64_t ns);
+
+/* goc_ticker_make — a ticker that fires every period ns; a slow receiver
+ * loses ticks, they are never queued. period <= 0: NULL with EINVAL.
+ * Go: time.NewTicker */
+goc_timer *goc_ticker_make(int64_t period);
+
+/* goc_timer_chan — the channel a timer delivers on (it belongs to the
+ * timer: do not release it); NULL for an after_func timer. Go: t.C */
+goc_chan *goc_timer_chan(goc_timer *t);
+
+/* goc_timer_stop — stop t; true if it stopped a pending firing (a running
+ * ticker: true). Once it returns, no value from before it is received.
+ * Go 1.23: t.Stop() */
+bool goc_timer_stop(goc_timer *t);
+
+/* goc_timer_reset — re-arm t to fire ns from now (a ticker: set its
+ * period); no stale value from before it is received after it returns.
+ * Go 1.23: t.Reset(d) */
+void goc_timer_reset(goc_timer *t, int64_t ns);
+
+/* goc_timer_free — stop t and free it (and its channel). */
+void goc_timer_free(goc_timer *t);
+
+/* goc_after_func — run fn(arg) in its own goroutine ns from now. The
+ * returned timer can be stopped, reset (re-armed) and must be freed.
+ * Go: time.AfterFunc */
+goc_timer *goc_after_func(int64_t ns, goc_func fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOC_H */

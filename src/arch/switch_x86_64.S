@@ -1,0 +1,57 @@
+/*
+ * switch_x86_64.S — context switch for x86-64 (System V ABI).
+ *
+ * Saved on the stack being left, top to bottom: the return address (pushed
+ * by the call), rbp, rbx, r12-r15, then MXCSR and the x87 control word in
+ * one 8-byte slot (both are callee-saved by the ABI). The stack pointer is
+ * stored into *save_sp (rdi); rsi is the stack to resume. rbp is pushed
+ * first, as a normal prologue does, so frame-pointer walks stay intact.
+ *
+ * A fresh context (goc_ctx_make) holds the same frame with the return
+ * address pointing at goc_ctx_trampoline, rbx = entry, r12 = arg, rbp = 0.
+ */
+	.text
+	.globl goc_ctx_switch
+	.hidden goc_ctx_switch
+	.type goc_ctx_switch, @function
+	.p2align 4
+goc_ctx_switch:
+	.cfi_startproc
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	subq $8, %rsp
+	stmxcsr (%rsp)
+	fnstcw 4(%rsp)
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	ldmxcsr (%rsp)
+	fldcw 4(%rsp)
+	addq $8, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+	.cfi_endproc
+	.size goc_ctx_switch, .-goc_ctx_switch
+
+	.globl goc_ctx_trampoline
+	.hidden goc_ctx_trampoline
+	.type goc_ctx_trampoline, @function
+	.p2align 4
+goc_ctx_trampoline:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq %r12, %rdi
+	callq *%rbx
+	ud2
+	.cfi_endproc
+	.size goc_ctx_trampoline, .-goc_ctx_trampoline
+
+	.section .note.GNU-stack,"",@progbits

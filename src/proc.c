@@ -1,0 +1,569 @@
+/*
+ * proc.c — threads and processors: starting the runtime, creating Ms,
+ * handing idle Ps to sleeping Ms (wakep/startm) and putting Ms to sleep
+ * (stopm), resizing the set of Ps, and deadlock detection.
+ *
+ * Sleeping. An M with nothing to do parks on its futex word m->wake. At
+ * most one idle M, the timer sleeper, sleeps with a timeout: until the
+ * earliest timer of any P. The others sleep until startm hands them a P.
+ * A timer that becomes the earliest kicks the timer sleeper so it sleeps
+ * less (M_WAKE_RECHECK_TIMERS).
+ *
+ * Waking is the dearest thing a scheduler does (a system call, and another
+ * core leaves its sleep), so wakep wakes one M, and only when there is an
+ * idle P and no M already spinning: a spinning M will find the work, and
+ * when it does, it wakes the next one if more may be needed.
+ *
+ * Deadlock. When the last M goes idle with no goroutine runnable, no
+ * timer pending and no thread outside the runtime that could still call
+ * into it, no goroutine can ever run again: Go's fatal error.
+ */
+#include "runtime.h"
+#include "sanitizer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct sched goc_sched;
+bool goc_runtime_started;
+
+#define M_STACK_SIZE ((size_t)256 * 1024)
+
+int goc_spawn_main(goc_func fn, void *arg) GOC_HIDDEN;
+void goc_sysmon_start(void) GOC_HIDDEN;
+
+/* ---- Ps --------------------------------------------------------------- */
+
+static struct p *p_new(int32_t id)
+{
+	struct p *p = aligned_alloc(CACHE_LINE, (sizeof *p + CACHE_LINE - 1) &
+	                                            ~(size_t)(CACHE_LINE - 1));
+	if (!p)
+		goc_fatal("out of memory allocating a processor");
+	memset(p, 0, sizeof *p);
+	p->id = id;
+	p->status = P_IDLE;
+	return p;
+}
+
+void goc_pidle_put(struct p *p)
+{
+	p->status = P_IDLE;
+	p->m = NULL;
+	p->link = goc_sched.pidle;
+	goc_sched.pidle = p;
+	add_fetch(&goc_sched.npidle, 1);
+}
+
+struct p *goc_pidle_get(void)
+{
+	struct p *p = goc_sched.pidle;
+	if (p) {
+		goc_sched.pidle = p->link;
+		p->link = NULL;
+		p->status = P_RUNNING;
+		add_fetch(&goc_sched.npidle, -1);
+		goc_sysmon_kick(); /* something runs: sysmon watches again */
+	}
+	return p;
+}
+
+/* Take p off the idle list, wherever it is in it; under lock. */
+static void pidle_remove(struct p *p)
+{
+	for (struct p **link = &goc_sched.pidle; *link; link = &(*link)->link) {
+		if (*link == p) {
+			*link = p->link;
+			p->link = NULL;
+			add_fetch(&goc_sched.npidle, -1);
+			return;
+		}
+	}
+}
+
+int64_t goc_next_goid(struct p *p)
+{
+	if (unlikely(p->goid_next == p->goid_end)) {
+		enum { BATCH = 16 };
+		p->goid_next = fetch_add(&goc_sched.goid_gen, BATCH) + 1;
+		p->goid_end = p->goid_next + BATCH;
+	}
+	return p->goid_next++;
+}
+
+/* ---- Ms --------------------------------------------------------------- */
+
+static void m_init_thread(struct m *m)
+{
+	goc_setm(m);
+	san_m_init(m);
+	pthread_attr_t attr;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstack(&attr, &m->g0_stack_lo, &m->g0_stack_size);
+		pthread_attr_destroy(&attr);
+	}
+	goc_signal_thread_init(m);
+	m->rand = (uint32_t)m->id * 2654435761u + 1;
+}
+
+static struct m *m_alloc(void)
+{
+	struct m *m = calloc(1, sizeof *m);
+	if (!m)
+		goc_fatal("out of memory allocating a thread");
+	return m;
+}
+
+struct m *goc_m_new_current(void)
+{
+	struct m *m = m_alloc();
+	spin_lock(&goc_sched.lock);
+	m->id = goc_sched.nm++;
+	spin_unlock(&goc_sched.lock);
+	m_init_thread(m);
+	return m;
+}
+
+static void *m_main(void *arg)
+{
+	struct m *m = arg;
+	m_init_thread(m);
+	pthread_setname_np(pthread_self(), "goc-m");
+	spin_lock(&goc_sched.lock);
+	m->p = m->nextp;
+	m->nextp = NULL;
+	m->p->m = m;
+	spin_unlock(&goc_sched.lock);
+	goc_schedule();
+	return NULL;
+}
+
+/* Start a new thread that runs with p. */
+static void newm(struct p *p, bool spinning)
+{
+	struct m *m = m_alloc();
+	m->nextp = p;
+	m->spinning = spinning;
+	spin_lock(&goc_sched.lock);
+	m->id = goc_sched.nm++;
+	spin_unlock(&goc_sched.lock);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, M_STACK_SIZE);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int err = pthread_create(&t, &attr, m_main, m);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		errno = err;
+		perror("goc: cannot start a thread");
+		goc_fatal("cannot start a thread for the scheduler");
+	}
+}
+
+/* Take an idle M; prefer one that is not the timer sleeper. Under lock. */
+static struct m *midle_get(void)
+{
+	struct m **link = &goc_sched.midle;
+	if (*link && (*link)->timer_sleeper && (*link)->schedlink)
+		link = &(*link)->schedlink;
+	struct m *m = *link;
+	if (!m)
+		return NULL;
+	*link = m->schedlink;
+	m->schedlink = NULL;
+	goc_sched.nmidle--;
+	if (m->timer_sleeper) {
+		m->timer_sleeper = false;
+		goc_sched.tsleeper = NULL;
+	}
+	return m;
+}
+
+static void midle_remove(struct m *m)
+{
+	for (struct m **link = &goc_sched.midle; *link; link = &(*link)->schedlink) {
+		if (*link == m) {
+			*link = m->schedlink;
+			m->schedlink = NULL;
+			goc_sched.nmidle--;
+			return;
+		}
+	}
+}
+
+void goc_startm(struct p *p, bool spinning)
+{
+	spin_lock(&goc_sched.lock);
+	if (!p) {
+		p = goc_pidle_get();
+		if (!p) {
+			spin_unlock(&goc_sched.lock);
+			if (spinning)
+				add_fetch(&goc_sched.nmspinning, -1);
+			return;
+		}
+	}
+	struct m *m = midle_get();
+	if (m) {
+		m->nextp = p;
+		m->spinning = spinning;
+		store_release(&m->wake, M_WAKE_WITH_P);
+	}
+	spin_unlock(&goc_sched.lock);
+	if (m)
+		goc_futex_wake(&m->wake, 1);
+	else
+		newm(p, spinning);
+}
+
+void goc_wakep(void)
+{
+	if (load_relaxed(&goc_sched.nmspinning) != 0 ||
+	    load_relaxed(&goc_sched.npidle) == 0)
+		return;
+	int32_t zero = 0;
+	if (!cas(&goc_sched.nmspinning, &zero, 1))
+		return;
+	goc_startm(NULL, true);
+}
+
+/* Sleep as the timer sleeper until `until` or a kick. Returns true when
+ * handed a P. */
+static bool tsleep(struct m *m, int64_t until)
+{
+	int64_t left = until - nanotime();
+	if (left > 0)
+		goc_futex_wait(&m->wake, M_ASLEEP, left);
+	spin_lock(&goc_sched.lock);
+	uint32_t w = load_acquire(&m->wake);
+	if (w == M_WAKE_WITH_P) {
+		spin_unlock(&goc_sched.lock);
+		return true;
+	}
+	store_relaxed(&m->wake, M_ASLEEP);
+	if (w == M_WAKE_RECHECK_TIMERS || nanotime() < until) {
+		int64_t next = goc_timers_earliest(NULL);
+		goc_sched.tsleep_until = next ? next : INT64_MAX;
+		spin_unlock(&goc_sched.lock);
+		return false;
+	}
+	/* A timer is due: take an idle P and run it. */
+	struct p *p = goc_pidle_get();
+	if (!p) {
+		/* Every P is busy; they fire their own timers. Look again soon. */
+		goc_sched.tsleep_until = nanotime() + GOC_MILLISECOND;
+		spin_unlock(&goc_sched.lock);
+		return false;
+	}
+	midle_remove(m);
+	m->timer_sleeper = false;
+	goc_sched.tsleeper = NULL;
+	m->nextp = p;
+	spin_unlock(&goc_sched.lock);
+	return true;
+}
+
+void goc_stopm(struct m *m)
+{
+	spin_lock(&goc_sched.lock);
+	m->schedlink = goc_sched.midle;
+	goc_sched.midle = m;
+	goc_sched.nmidle++;
+	goc_check_dead();
+	if (!goc_sched.tsleeper) {
+		int64_t until = goc_timers_earliest(NULL);
+		if (until) {
+			goc_sched.tsleeper = m;
+			goc_sched.tsleep_until = until;
+			m->timer_sleeper = true;
+		}
+	}
+	spin_unlock(&goc_sched.lock);
+	for (;;) {
+		if (load_acquire(&m->wake) == M_WAKE_WITH_P)
+			break;
+		if (m->timer_sleeper) {
+			if (tsleep(m, load_relaxed(&goc_sched.tsleep_until)))
+				break;
+		} else {
+			goc_futex_wait(&m->wake, M_ASLEEP, -1);
+			if (load_acquire(&m->wake) == M_WAKE_RECHECK_TIMERS)
+				store_relaxed(&m->wake, M_ASLEEP);
+		}
+	}
+	spin_lock(&goc_sched.lock);
+	store_relaxed(&m->wake, M_ASLEEP);
+	m->p = m->nextp;
+	m->nextp = NULL;
+	m->p->m = m;
+	spin_unlock(&goc_sched.lock);
+}
+
+/* A timer at `when` became its P's earliest: make sure someone wakes for
+ * it. */
+void goc_timers_wake(int64_t when) GOC_HIDDEN;
+void goc_timers_wake(int64_t when)
+{
+	struct m *sleeper = load_relaxed(&goc_sched.tsleeper);
+	if (sleeper) {
+		if (when >= load_relaxed(&goc_sched.tsleep_until))
+			return;
+		spin_lock(&goc_sched.lock);
+		sleeper = goc_sched.tsleeper;
+		bool kick = sleeper && when < goc_sched.tsleep_until;
+		if (kick) {
+			goc_sched.tsleep_until = when;
+			uint32_t asleep = M_ASLEEP;
+			kick = cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS);
+		}
+		spin_unlock(&goc_sched.lock);
+		if (kick)
+			goc_futex_wake(&sleeper->wake, 1);
+		return;
+	}
+	/* No sleeper: an idle M, once woken, becomes one when it finds no work. */
+	goc_wakep();
+}
+
+/* ---- processors: resizing ---------------------------------------------- */
+
+/* Called by the M holding a P marked for retirement (goc_maxprocs shrank
+ * the set): hand its work to others, then give it up. */
+void goc_p_retire(struct m *m)
+{
+	struct p *p = m->p;
+	struct g *next = xchg(&p->runnext, NULL);
+	if (next)
+		goc_globq_put(&next->node);
+	for (struct gnode *node; (node = goc_runq_pop(p));)
+		goc_globq_put(node);
+	goc_timers_move(p, goc_sched.allp[0]);
+	goc_stack_cache_flush(p);
+	spin_lock(&goc_sched.lock);
+	if (load_relaxed(&p->retire)) { /* not re-enabled meanwhile */
+		store_relaxed(&p->retire, 0);
+		p->status = P_DEAD;
+		p->m = NULL;
+		m->p = NULL;
+		add_fetch(&goc_sched.retiring, -1);
+	}
+	spin_unlock(&goc_sched.lock);
+	if (load_relaxed(&goc_sched.gq_size) > 0)
+		goc_wakep();
+}
+
+static int default_procs(void)
+{
+	const char *env = getenv("GOC_MAXPROCS");
+	if (env && *env) {
+		long n = strtol(env, NULL, 10);
+		if (n > 0)
+			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n;
+	}
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : n;
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n) : 1;
+}
+
+/* Grow to n Ps; under lock. */
+static void procs_grow(int32_t old, int32_t n)
+{
+	for (int32_t i = old; i < n; i++) {
+		struct p *p = goc_sched.allp[i];
+		if (!p) {
+			p = goc_sched.allp[i] = p_new(i);
+			goc_sched.nallp = i + 1;
+			goc_pidle_put(p);
+		} else if (load_relaxed(&p->retire)) { /* still running: keep it */
+			store_relaxed(&p->retire, 0);
+			add_fetch(&goc_sched.retiring, -1);
+		} else if (p->status == P_DEAD) {
+			goc_pidle_put(p);
+		}
+	}
+	store_release(&goc_sched.nprocs, n);
+}
+
+/* Shrink to n Ps; under lock. Idle Ps leave now, running ones when their
+ * M next schedules. */
+static void procs_shrink(int32_t old, int32_t n)
+{
+	store_release(&goc_sched.nprocs, n);
+	for (int32_t i = n; i < old; i++) {
+		struct p *p = goc_sched.allp[i];
+		if (p->status == P_IDLE) {
+			pidle_remove(p);
+			p->status = P_DEAD;
+			goc_timers_move(p, goc_sched.allp[0]);
+			goc_stack_cache_flush(p);
+		} else if (p->status == P_RUNNING) {
+			store_relaxed(&p->retire, 1);
+			add_fetch(&goc_sched.retiring, 1);
+		}
+	}
+}
+
+GOC_API int goc_maxprocs(int n)
+{
+	runtime_ensure();
+	spin_lock(&goc_sched.lock);
+	int32_t old = goc_sched.nprocs;
+	if (n <= 0 || n == old) {
+		spin_unlock(&goc_sched.lock);
+		return old;
+	}
+	if (n > GOC_MAXPROCS_MAX)
+		n = GOC_MAXPROCS_MAX;
+	if (n > old)
+		procs_grow(old, n);
+	else
+		procs_shrink(old, n);
+	spin_unlock(&goc_sched.lock);
+	if (n > old) {
+		for (int i = old; i < n && load_relaxed(&goc_sched.gq_size) > 0; i++)
+			goc_startm(NULL, false);
+		return old;
+	}
+	/* Wait until every removed P has been given up. Our own P may be one:
+	 * a yield takes us through the scheduler, which retires it. */
+	while (load_acquire(&goc_sched.retiring) > 0) {
+		if (goc_getg())
+			goc_yield();
+		if (load_acquire(&goc_sched.retiring) == 0)
+			break;
+		if (goc_getg())
+			goc_sleep(20 * GOC_MICROSECOND);
+		else
+			usleep(20);
+	}
+	return old;
+}
+
+/* ---- counting and deadlock --------------------------------------------- */
+
+GOC_API int64_t goc_numgoroutine(void)
+{
+	int64_t n = load_relaxed(&goc_sched.ext_spawned);
+	int32_t np = load_acquire(&goc_sched.nallp);
+	for (int32_t i = 0; i < np; i++) {
+		struct p *p = load_acquire(&goc_sched.allp[i]);
+		if (p)
+			n += load_relaxed(&p->nspawned) - load_relaxed(&p->nexited);
+	}
+	return n < 0 ? 0 : n;
+}
+
+/* Threads in this process, from /proc (0 if unknown). */
+static int os_thread_count(void)
+{
+	FILE *f = fopen("/proc/self/stat", "re");
+	if (!f)
+		return 0;
+	char buf[1024];
+	size_t len = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
+	int field = 2, n = 0;
+	for (; s && *s; s++) {
+		if (*s == ' ' && ++field == 20) {
+			n = atoi(s + 1);
+			break;
+		}
+	}
+	return n;
+}
+
+#ifndef GOC_SANITIZER_THREADS
+#define GOC_SANITIZER_THREADS 0 /* helper threads a sanitizer runtime adds */
+#endif
+
+void goc_check_dead(void)
+{
+	if (goc_sched.nmidle != goc_sched.nm ||
+	    load_relaxed(&goc_sched.npidle) != load_relaxed(&goc_sched.nprocs) ||
+	    load_relaxed(&goc_sched.gq_size) != 0 ||
+	    load_relaxed(&goc_sched.retiring) != 0 || goc_timers_earliest(NULL))
+		return;
+	/* Any other thread might still call into goc and wake someone. */
+	int ours = goc_sched.nm + 1 /* sysmon */ +
+	           load_relaxed(&goc_sched.nthread_blocked) + GOC_SANITIZER_THREADS;
+	if (os_thread_count() != ours)
+		return;
+	if (load_relaxed(&goc_sched.main_exited) && goc_numgoroutine() == 0)
+		goc_fatal("no goroutines (main called goc_exit) - deadlock!");
+	goc_fatal("all goroutines are asleep - deadlock!");
+}
+
+/* ---- start ------------------------------------------------------------- */
+
+static void runtime_init(void)
+{
+	int n = default_procs();
+	goc_sched.goid_gen = 1; /* id 1 is the main goroutine's */
+	for (int32_t i = 0; i < n; i++) {
+		goc_sched.allp[i] = p_new(i);
+		goc_pidle_put(goc_sched.allp[i]);
+	}
+	goc_sched.nallp = n;
+	goc_sched.nprocs = n;
+	goc_signal_init();
+	goc_sysmon_start();
+	store_release(&goc_runtime_started, true);
+}
+
+void goc_runtime_start(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, runtime_init);
+}
+
+struct main_args {
+	int (*fn)(int, char **);
+	int argc;
+	char **argv;
+};
+
+static void main_body(void *arg)
+{
+	struct main_args *a = arg;
+	exit(a->fn(a->argc, a->argv));
+}
+
+GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
+{
+	static struct main_args args;
+	if (goc_getm())
+		goc_fatal("goc_main called from a goroutine");
+	runtime_ensure();
+	bool was = false;
+	if (!cas(&goc_sched.main_started, &was, true))
+		goc_fatal("goc_main called twice");
+	args = (struct main_args){fn, argc, argv};
+	struct m *m = goc_m_new_current();
+	spin_lock(&goc_sched.lock);
+	struct p *p = goc_pidle_get();
+	if (p) {
+		m->p = p;
+		p->m = m;
+	}
+	spin_unlock(&goc_sched.lock);
+	if (goc_spawn_main(main_body, &args) != 0)
+		goc_fatal("cannot allocate the main goroutine's stack");
+	if (!m->p)
+		goc_stopm(m);
+	goc_schedule();
+	return 0;
+}

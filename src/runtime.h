@@ -1,0 +1,344 @@
+/*
+ * runtime.h — the runtime's internal model, in Go's terms.
+ *
+ *   G  a goroutine: its saved context, its stack, what it waits for.
+ *      A G lives in the top bytes of its own stack, so a parked goroutine
+ *      that used little stack is a single resident page.
+ *   M  an OS thread. It runs goroutines while it holds a P; without one it
+ *      spins looking for work or sleeps on its futex word. Its own thread
+ *      stack ("g0") runs the scheduler loop when no goroutine can run.
+ *   P  a processor: the right to run goroutines, and everything kept per
+ *      processor so that hot paths take no global lock: the run queue
+ *      (runnext slot + work-stealing deque), the stack cache, the timer
+ *      heap, a batch of goroutine ids.
+ *
+ * At most nprocs Ps run goroutines at once. The global scheduler state
+ * (struct sched) holds the idle lists, the global run queue and counters;
+ * sched.lock protects the lists and the queue; the counters that hot paths
+ * read (npidle, nmspinning) are atomics, written under the lock.
+ *
+ * Lock order (outer first): a channel or semaphore-bucket lock, a P's
+ * timer lock, sched.lock. Nothing is held across a context switch except
+ * through park's unlock callback, which runs on the next goroutine's
+ * stack once the parked one is fully switched out.
+ */
+#ifndef GOC_RUNTIME_H
+#define GOC_RUNTIME_H
+
+#include "cache.h"
+#include "goc.h"
+#include "platform.h"
+
+#include <sys/types.h>
+
+struct m;
+struct p;
+
+/* ---- goroutines -------------------------------------------------------- */
+
+enum g_status {
+	G_IDLE,     /* created, never run */
+	G_RUNNABLE, /* in a run queue */
+	G_RUNNING,  /* on an M */
+	G_WAITING,  /* parked; someone will ready it */
+	G_DEAD,     /* finished; its stack is in a cache */
+};
+
+/* Why a goroutine waits (shown in dumps, as Go's waitReason). */
+enum wait_reason {
+	WAIT_NONE,
+	WAIT_CHAN_SEND,
+	WAIT_CHAN_RECV,
+	WAIT_CHAN_NIL,
+	WAIT_SELECT,
+	WAIT_SELECT_NO_CASES,
+	WAIT_SLEEP,
+	WAIT_WG,
+	WAIT_MUTEX,
+	WAIT_RWMUTEX_R,
+	WAIT_RWMUTEX_W,
+	WAIT_COND,
+	WAIT_MAXPROCS,
+};
+
+/* What run queues hold: a goroutine that has run (struct g) or one that
+ * has not run yet (struct gspawn). The link is the first word, as free
+ * lists (cache.h) want it. */
+enum { NODE_G, NODE_SPAWN };
+
+struct gnode {
+	struct gnode *link;    /* global queue or free list */
+	uint8_t kind;
+};
+
+/* A goroutine that has not run yet: what goc_go was asked, and the stack
+ * slot reserved for it. The slot's struct g is written when it first
+ * runs, by the P that runs it, so that a fresh page faults in there and
+ * spawning stays cheap. */
+struct gspawn {
+	struct gnode node;
+	uint8_t fresh;         /* the slot was never used (stack.c) */
+	goc_func fn;
+	void *arg;
+	const char *name;
+	int64_t id;
+	struct g *g;           /* where the struct g goes */
+	size_t stack_size;
+};
+
+struct g {
+	struct gnode node;     /* node.link: global queue, free lists */
+	/* Owner-only (the M running it, or the one switching it out). */
+	void *sp;              /* saved context while not running */
+	struct m *m;           /* M running it; NULL otherwise */
+	int64_t id;
+	goc_func fn;
+	void *arg;
+	const char *name;
+	char *stack_lo;        /* lowest usable byte, just above the guard */
+	size_t stack_size;     /* bytes from the guard to the top of the stack */
+	uint32_t status;       /* enum g_status; atomic, read by dumps */
+	uint8_t wait_reason;   /* enum wait_reason; set before parking */
+	uint8_t is_thread;     /* a thread waiting in goc, not a goroutine */
+	uint8_t is_main;
+	uint8_t canary;        /* slot guarded by a canary word (stack.c) */
+
+	/* Waking. param is written by the waker before ready(), read by the
+	 * G after it resumes (ready/park give the happens-before). */
+	void *param;
+	uint32_t select_done;  /* atomic: the first case to fire a select wins */
+	uint32_t wake;         /* thread waiters: futex word, 1 = woken */
+
+	uint32_t preempt;      /* seam: a preemption request, checked at yields */
+
+	/* Sanitizer fiber state (unused in plain builds). */
+	void *asan_fake_stack;
+	void *tsan_fiber;
+};
+
+/* ---- processors ------------------------------------------------------- */
+
+/* Chase-Lev work-stealing deque of fixed size. The owner pushes and pops
+ * at bottom (newest first: a spawn tree runs depth first, so few
+ * goroutines are alive at once); thieves take one at a time from top
+ * (oldest first: the biggest pieces of work). top only grows. */
+#define RUNQ_SIZE 256
+
+struct runq {
+	int64_t top;    /* atomic; thieves CAS it */
+	int64_t bottom; /* atomic; written by the owner only */
+	struct gnode *ring[RUNQ_SIZE]; /* atomic slots (thieves read them) */
+};
+
+/* A timer: fn(arg) runs when `when` has passed. Lives wherever its owner
+ * put it (a sleeping goroutine's stack, a goc_timer); heap_index says
+ * where it sits in its P's heap (-1: not in a heap). */
+struct timer {
+	int64_t when;
+	void (*fn)(struct timer *t, int64_t now);
+	void *arg;
+	struct p *p;     /* the P whose heap holds it; written under that lock */
+	int32_t heap_index;
+	uint32_t seq;    /* users' generation counter */
+};
+
+struct timers {
+	spinlock lock;
+	struct timer **heap; /* 4-ary min-heap on when */
+	int32_t n, cap;
+	int64_t first;       /* atomic: heap[0]->when, or 0 when empty */
+};
+
+enum p_status { P_IDLE, P_RUNNING, P_DEAD };
+
+struct p {
+	struct runq runq ALIGNED_CACHE;
+	struct g *runnext ALIGNED_CACHE; /* atomic: owner xchg, thieves CAS */
+	uint64_t schedtick;  /* schedules done; relaxed, sampled by sysmon */
+	struct m *m;         /* M holding it */
+	int32_t id;
+	uint32_t status;     /* enum p_status; under sched.lock */
+	uint32_t retire;     /* goc_maxprocs removes it; atomic */
+	struct p *link;      /* idle list; under sched.lock */
+
+	struct cache_local stacks;   /* free default stacks, by their struct g */
+	struct cache_local spawns;   /* free struct gspawn */
+	int64_t goid_next, goid_end; /* owner only: a batch of goroutine ids */
+	int64_t nspawned, nexited;   /* owner writes, anyone reads (relaxed) */
+
+	struct timers timers;
+
+	uint64_t sysmon_tick;  /* sysmon only: schedtick at its last look */
+	uint32_t sysmon_stale; /* atomic: sysmon saw work queued and no progress;
+	                        * thieves may then take runnext too */
+};
+
+/* ---- threads ---------------------------------------------------------- */
+
+/* What to do once a context switch is complete, on behalf of the
+ * goroutine switched away from (prev): it is off its stack, so it is now
+ * safe to make it runnable elsewhere, free its stack, or unlock the queue
+ * it waits in. Runs on the M that did the switch. */
+typedef void (*after_switch_fn)(struct m *m, struct g *prev, void *arg);
+
+struct m {
+	void *g0_sp;          /* the scheduler loop's saved context */
+	struct g *curg;       /* running goroutine; NULL on g0 */
+	struct p *p;          /* held P */
+	struct p *nextp;      /* P handed over by startm; under sched.lock */
+	struct m *schedlink;  /* idle list; under sched.lock */
+	uint32_t wake;        /* futex note: M_WAKE_* */
+	bool spinning;        /* looking for work, counted in sched.nmspinning */
+	bool timer_sleeper;   /* sleeping until the earliest timer; under lock */
+	int32_t id;
+
+	after_switch_fn after;
+	struct g *after_g;
+	void *after_arg;
+	void (*after_unlock)(void *); /* park's callback, run by after_park */
+
+	uint32_t rand;
+	void *g0_stack_lo;    /* the thread's stack, for sanitizers */
+	size_t g0_stack_size;
+	void *tsan_fiber;     /* g0's TSan fiber */
+	void *asan_fake_stack;
+	void *altstack;       /* signal stack for stack-overflow reports */
+};
+
+/* Values of m->wake: an idle M sleeps while it is M_ASLEEP. */
+enum { M_ASLEEP, M_WAKE_WITH_P, M_WAKE_RECHECK_TIMERS };
+
+/* ---- the scheduler ---------------------------------------------------- */
+
+struct sched {
+	spinlock lock;
+	int32_t nprocs;        /* atomic; Ps [0, nprocs) are in use */
+	int32_t npidle;        /* atomic; idle Ps */
+	int32_t nmspinning;    /* atomic; spinning Ms */
+	int32_t nm;            /* Ms created; under lock */
+	int32_t nmidle;        /* Ms on the idle list; under lock */
+	int32_t retiring;      /* atomic; Ps still to retire after a shrink */
+	struct p *pidle;       /* idle Ps */
+	struct m *midle;       /* idle Ms */
+	struct p *allp[GOC_MAXPROCS_MAX]; /* created Ps, never freed */
+	int32_t nallp;
+
+	/* Global run queue: overflow, yields, goroutines from other threads. */
+	struct gnode *gq_head, *gq_tail;
+	int64_t gq_size;       /* atomic (read without the lock) */
+
+	int64_t goid_gen;      /* atomic; ids handed out in batches */
+	int64_t ext_spawned;   /* atomic; goroutines started off any P */
+	bool main_started;     /* goc_main ran */
+	bool main_exited;      /* the main goroutine called goc_exit */
+
+	/* Timer sleeper: at most one idle M sleeps until the earliest timer,
+	 * the others sleep until woken. Under lock. */
+	struct m *tsleeper;
+	int64_t tsleep_until;
+
+	/* Threads that are not Ms, blocked in goc without a deadline. */
+	int32_t nthread_blocked; /* atomic */
+	int32_t nthread_known;   /* atomic: such threads alive that used goc */
+
+	uint32_t sysmon_wake;    /* futex: sysmon sleeps on it when all is idle */
+	uint32_t sysmon_idle;    /* atomic: 1 while sysmon sleeps indefinitely */
+	pid_t sysmon_tid;
+};
+
+extern struct sched goc_sched GOC_HIDDEN;
+
+/* ---- internal interface ----------------------------------------------- */
+
+/* The M running on this thread (NULL: not a runtime thread). Not inlined:
+ * a goroutine may resume on another thread, and a compiler may otherwise
+ * keep a thread-local's address across the switch. */
+struct m *goc_getm(void) GOC_HIDDEN;
+void goc_setm(struct m *m) GOC_HIDDEN;
+
+/* The running goroutine, or NULL on a thread that is not running one. */
+static inline struct g *goc_getg(void)
+{
+	struct m *m = goc_getm();
+	return m ? m->curg : NULL;
+}
+
+/* The runtime starts on first use; idempotent and cheap once done. */
+void goc_runtime_start(void) GOC_HIDDEN;
+extern bool goc_runtime_started GOC_HIDDEN;
+static inline void runtime_ensure(void)
+{
+	if (unlikely(!load_acquire(&goc_runtime_started)))
+		goc_runtime_start();
+}
+
+/* Park the running goroutine (or block the calling thread) until
+ * goc_ready. unlock(arg) runs once the goroutine is switched out; it is
+ * where the caller releases the lock that guards its wait queue. */
+void goc_park(void (*unlock)(void *arg), void *arg, enum wait_reason r) GOC_HIDDEN;
+
+/* The G to enqueue as a waiter: the running goroutine, or the calling
+ * thread's own waiter record. */
+struct g *goc_waiter_self(void) GOC_HIDDEN;
+
+/* Make a parked g runnable. next: run it before the P's other work (a
+ * hand-off from the running goroutine); otherwise it queues as new work. */
+void goc_ready(struct g *g, bool next) GOC_HIDDEN;
+
+/* Scheduler pieces shared by sched.c and proc.c. */
+void goc_schedule(void) GOC_HIDDEN;             /* on g0; never returns */
+void goc_wakep(void) GOC_HIDDEN;
+void goc_globq_put(struct gnode *n) GOC_HIDDEN;      /* takes sched.lock */
+void goc_globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
+struct gnode *goc_globq_get_locked(void) GOC_HIDDEN;
+bool goc_runq_put(struct p *p, struct gnode *n) GOC_HIDDEN; /* false: full */
+struct gnode *goc_runq_pop(struct p *p) GOC_HIDDEN;
+struct gnode *goc_runq_steal(struct p *victim) GOC_HIDDEN;
+bool goc_runq_empty(struct p *p) GOC_HIDDEN;
+void goc_runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
+
+/* Ms and Ps (proc.c). */
+struct m *goc_m_new_current(void) GOC_HIDDEN; /* make this thread an M */
+void goc_startm(struct p *p, bool spinning) GOC_HIDDEN;
+void goc_stopm(struct m *m) GOC_HIDDEN;       /* sleep until given a P */
+struct p *goc_pidle_get(void) GOC_HIDDEN;     /* under sched.lock */
+void goc_pidle_put(struct p *p) GOC_HIDDEN;   /* under sched.lock */
+void goc_p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
+void goc_check_dead(void) GOC_HIDDEN;         /* under sched.lock */
+void goc_sysmon_kick(void) GOC_HIDDEN;
+int64_t goc_next_goid(struct p *p) GOC_HIDDEN;
+void goc_m_idle_wait(struct m *m, int64_t until) GOC_HIDDEN;
+
+/* Stacks (stack.c). A stack is known by the struct g in its top bytes.
+ * alloc reserves one; if *fresh comes back true the slot was never used
+ * and its struct g is not written yet: stack_init_fresh does that on
+ * first run. p may be NULL (a thread without a P). */
+struct g *goc_stack_alloc(struct p *p, size_t size, uint8_t *fresh) GOC_HIDDEN;
+void goc_stack_init_fresh(struct g *g, size_t size, uint8_t fresh) GOC_HIDDEN;
+void goc_stack_free(struct p *p, struct g *g) GOC_HIDDEN;
+void goc_stack_cache_flush(struct p *p) GOC_HIDDEN;
+size_t goc_stack_round(size_t size) GOC_HIDDEN;
+bool goc_stack_check_canary(struct g *g) GOC_HIDDEN;
+const char *goc_stack_guard_kind(void) GOC_HIDDEN;
+bool goc_stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
+
+/* Signals (signal.c). */
+void goc_signal_init(void) GOC_HIDDEN;
+void goc_signal_thread_init(struct m *m) GOC_HIDDEN;
+_Noreturn void goc_stack_overflow(struct g *g) GOC_HIDDEN;
+
+/* Timers (time.c). */
+void goc_timer_add(struct p *p, struct timer *t) GOC_HIDDEN;
+bool goc_timer_del(struct timer *t) GOC_HIDDEN;
+int64_t goc_timers_run(struct p *p, int64_t now) GOC_HIDDEN;
+int64_t goc_timers_earliest(struct p **owner) GOC_HIDDEN;
+void goc_timers_move(struct p *from, struct p *to) GOC_HIDDEN;
+
+/* Fatal errors (panic.c). */
+_Noreturn void goc_fatal(const char *msg) GOC_HIDDEN;
+
+/* Semaphores keyed by address (sema.c): Go's runtime_Semacquire. */
+void goc_semacquire(uint32_t *addr, enum wait_reason r, bool lifo) GOC_HIDDEN;
+void goc_semrelease(uint32_t *addr, bool handoff) GOC_HIDDEN;
+
+#endif

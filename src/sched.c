@@ -1,0 +1,628 @@
+/*
+ * sched.c — running goroutines: spawn, switch, park and ready, exit, and
+ * the scheduling loop with work stealing.
+ *
+ * Switching. A goroutine that stops running (park, yield, exit) switches
+ * straight to the next goroutine of its P when there is one, and to its
+ * M's g0 (the thread's own stack, which runs find_runnable) only when
+ * there is none: a hand-off between two goroutines is one switch. Whatever
+ * must happen once the old goroutine is off its stack — unlock the queue
+ * it waits in, requeue it, free its stack — is left in m->after and run
+ * by finish_switch in the resumed context. Until then no other thread can
+ * find the old goroutine, so nothing runs on a stack twice.
+ *
+ * Ready. A goroutine made ready by the running one goes to the P's
+ * runnext slot and runs next, in the readier's time slice: a ping-pong
+ * stays on one P with no thread woken. Other new work (spawns, a runnext
+ * pushed out) goes to the deque and wakes an idle P if no M is spinning
+ * (wakep): another core can take it. If the running goroutine never
+ * blocks, runnext would wait; sysmon notices a P that made no progress
+ * with work queued and wakes a thief.
+ *
+ * Fairness. Every 61st schedule of a P takes from the global queue first,
+ * and every 61st (offset) takes its own oldest goroutine instead of the
+ * newest, so nothing waits forever behind a stream of new work.
+ *
+ * Finding work (g0 only): own P, global queue, timers, stealing from
+ * other Ps (spinning), then the P goes idle and the M sleeps. The
+ * protocol against lost wake-ups is Go's: a spinning M gives up spinning
+ * (seq-cst decrement of nmspinning) and then looks at every queue again;
+ * a submitter adds work and then checks nmspinning. Work added by a
+ * running P that nobody saw stays on that P, which is running and will
+ * get to it.
+ */
+#include "runtime.h"
+#include "arch/context.h"
+#include "sanitizer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+
+static __thread struct m *tls_m __attribute__((tls_model("initial-exec")));
+
+#if defined(__clang__)
+#define NOINLINE_NOIPA __attribute__((noinline))
+#else
+#define NOINLINE_NOIPA __attribute__((noinline, noipa))
+#endif
+
+NOINLINE_NOIPA struct m *goc_getm(void) { return tls_m; }
+NOINLINE_NOIPA void goc_setm(struct m *m) { tls_m = m; }
+
+#define FAIRNESS_TICKS 61
+
+/* ---- switching -------------------------------------------------------- */
+
+static inline void check_timers(struct p *p)
+{
+	int64_t first = load_relaxed(&p->timers.first);
+	if (unlikely(first != 0)) {
+		int64_t now = nanotime();
+		if (first <= now)
+			goc_timers_run(p, now);
+	}
+}
+
+/* First thing in every resumed context: finish the sanitizer switch, run
+ * the switched-away goroutine's pending action, fire due timers. Returns
+ * the M we are on now. */
+static struct m *finish_switch(void)
+{
+	struct m *m = goc_getm();
+	san_switch_end(m, m->curg);
+	after_switch_fn after = m->after;
+	if (after) {
+		m->after = NULL;
+		after(m, m->after_g, m->after_arg);
+	}
+	check_timers(m->p);
+	return m;
+}
+
+/* Leave the running goroutine cur for next (NULL: the M's g0). Returns
+ * when cur runs again, possibly on another M. */
+static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
+                             after_switch_fn after, void *arg, bool dying)
+{
+	if (unlikely(cur->canary) && !goc_stack_check_canary(cur))
+		goc_stack_overflow(cur);
+	m->after = after;
+	m->after_g = cur;
+	m->after_arg = arg;
+	cur->m = NULL;
+	m->curg = next;
+	san_switch_begin(m, cur, next, dying);
+	if (next) {
+		next->m = m;
+		store_relaxed(&next->status, G_RUNNING);
+		goc_ctx_switch(&cur->sp, next->sp);
+	} else {
+		goc_ctx_switch(&cur->sp, m->g0_sp);
+	}
+	return finish_switch();
+}
+
+/* The next goroutine of p without leaving the P: runnext, then the deque,
+ * with the fairness ticks. NULL: go to g0 and look further. */
+static struct gnode *runq_get_local(struct p *p)
+{
+	uint64_t tick = ++p->schedtick;
+	if (unlikely(tick % FAIRNESS_TICKS == 0) &&
+	    load_relaxed(&goc_sched.gq_size) > 0) {
+		spin_lock(&goc_sched.lock);
+		struct gnode *node = goc_globq_get_locked();
+		spin_unlock(&goc_sched.lock);
+		if (node)
+			return node;
+	}
+	struct g *g = xchg(&p->runnext, NULL);
+	if (g)
+		return &g->node;
+	if (unlikely(tick % FAIRNESS_TICKS == FAIRNESS_TICKS / 2)) {
+		struct gnode *node = goc_runq_steal(p); /* our own oldest */
+		if (node)
+			return node;
+	}
+	return goc_runq_pop(p);
+}
+
+static struct g *g_start(struct p *p, struct gspawn *s);
+
+/* The goroutine a queue entry stands for, started if it has not run. */
+static inline struct g *g_of(struct p *p, struct gnode *node)
+{
+	if (likely(node->kind == NODE_G))
+		return (struct g *)node;
+	return g_start(p, (struct gspawn *)node);
+}
+
+/* The running goroutine cur stops; run the P's next goroutine. */
+static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after,
+                               void *arg, bool dying)
+{
+	struct p *p = m->p;
+	struct g *next = NULL;
+	if (likely(!load_relaxed(&p->retire))) {
+		struct gnode *node = runq_get_local(p);
+		if (node)
+			next = g_of(p, node);
+	}
+	return switch_from(m, cur, next, after, arg, dying);
+}
+
+/* On g0: run g until it gives the M back. */
+static void execute(struct m *m, struct g *g)
+{
+	m->curg = g;
+	g->m = m;
+	store_relaxed(&g->status, G_RUNNING);
+	san_switch_begin(m, NULL, g, false);
+	goc_ctx_switch(&m->g0_sp, g->sp);
+	finish_switch();
+}
+
+/* ---- after-switch actions ---------------------------------------------- */
+
+static void after_park(struct m *m, struct g *prev, void *arg)
+{
+	(void)prev;
+	if (m->after_unlock)
+		m->after_unlock(arg);
+}
+
+static void after_yield(struct m *m, struct g *prev, void *arg)
+{
+	(void)m, (void)arg;
+	store_relaxed(&prev->status, G_RUNNABLE);
+	goc_globq_put(&prev->node);
+	goc_wakep();
+}
+
+static void after_exit(struct m *m, struct g *prev, void *arg)
+{
+	(void)arg;
+	san_g_destroy(prev);
+	goc_stack_free(m->p, prev);
+}
+
+/* ---- park and ready --------------------------------------------------- */
+
+static __thread struct g thread_waiter;
+
+struct g *goc_waiter_self(void)
+{
+	struct m *m = goc_getm();
+	if (m && m->curg)
+		return m->curg;
+	thread_waiter.is_thread = 1;
+	return &thread_waiter;
+}
+
+/* A thread that is not running a goroutine waits on its futex word. */
+static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
+{
+	add_fetch(&goc_sched.nthread_blocked, 1);
+	if (unlock)
+		unlock(arg);
+	while (load_acquire(&self->wake) == 0)
+		goc_futex_wait(&self->wake, 0, -1);
+	store_relaxed(&self->wake, 0);
+	add_fetch(&goc_sched.nthread_blocked, -1);
+}
+
+void goc_park(void (*unlock)(void *), void *arg, enum wait_reason r)
+{
+	struct m *m = goc_getm();
+	struct g *cur = m ? m->curg : NULL;
+	if (!cur) {
+		thread_park(goc_waiter_self(), unlock, arg);
+		return;
+	}
+	cur->wait_reason = (uint8_t)r;
+	store_relaxed(&cur->status, G_WAITING);
+	m->after_unlock = unlock;
+	schedule_from(m, cur, after_park, arg, false);
+	cur->wait_reason = WAIT_NONE;
+}
+
+void goc_ready(struct g *g, bool next)
+{
+	if (g->is_thread) {
+		store_release(&g->wake, 1);
+		goc_futex_wake(&g->wake, 1);
+		return;
+	}
+	store_relaxed(&g->status, G_RUNNABLE);
+	struct m *m = goc_getm();
+	struct p *p = m ? m->p : NULL;
+	if (!p) {
+		goc_globq_put(&g->node);
+		goc_wakep();
+		return;
+	}
+	if (next) {
+		g = xchg(&p->runnext, g);
+		if (!g)
+			return; /* runs when the readier blocks; no thread woken */
+	}
+	if (unlikely(!goc_runq_put(p, &g->node)))
+		goc_runq_spill(p, &g->node);
+	goc_wakep();
+}
+
+/* ---- goroutines -------------------------------------------------------- */
+
+_Noreturn static void goexit(struct m *m, struct g *cur)
+{
+	store_relaxed(&cur->status, G_DEAD);
+	store_relaxed(&m->p->nexited, m->p->nexited + 1);
+	schedule_from(m, cur, after_exit, NULL, true);
+	__builtin_unreachable();
+}
+
+static void g_entry(void *unused)
+{
+	(void)unused;
+	struct m *m = finish_switch();
+	struct g *g = m->curg;
+	g->fn(g->arg);
+	goexit(goc_getm(), g);
+}
+
+/* ---- spawn records ---- */
+
+#define SPAWN_CACHE_MAX 256
+#define SPAWN_SLAB 64
+
+static struct cache_pool spawn_pool;
+
+static struct gspawn *spawn_alloc(struct p *p)
+{
+	struct cache_local *l = p ? &p->spawns : NULL;
+	struct gspawn *s = goc_cache_get(l, &spawn_pool, SPAWN_CACHE_MAX / 2);
+	if (s)
+		return s;
+	/* A slab of records: one to use, the rest to the cache. They are
+	 * never freed; how many exist is bounded by the most goroutines ever
+	 * queued and not yet started. */
+	struct gspawn *slab = calloc(SPAWN_SLAB, sizeof *slab);
+	if (!slab)
+		return NULL;
+	for (int i = 1; i < SPAWN_SLAB; i++)
+		goc_cache_put(l, &spawn_pool, &slab[i], SPAWN_CACHE_MAX);
+	return slab;
+}
+
+/* A record for fn(arg) with its stack reserved; NULL with errno. */
+static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg,
+                                const char *name, int64_t id)
+{
+	struct gspawn *s = spawn_alloc(p);
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->g = goc_stack_alloc(p, size, &s->fresh);
+	if (!s->g) {
+		goc_cache_put(p ? &p->spawns : NULL, &spawn_pool, s, SPAWN_CACHE_MAX);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->node.kind = NODE_SPAWN;
+	s->node.link = NULL;
+	s->fn = fn;
+	s->arg = arg;
+	s->name = name;
+	s->id = id;
+	s->stack_size = size;
+	return s;
+}
+
+/* First run of a spawned goroutine, on p: write its struct g into the top
+ * of its stack (a fresh page faults in here) and free the record. */
+static struct g *g_start(struct p *p, struct gspawn *s)
+{
+	struct g *g = s->g;
+	if (s->fresh)
+		goc_stack_init_fresh(g, s->stack_size, s->fresh);
+	g->node.kind = NODE_G;
+	g->node.link = NULL;
+	g->fn = s->fn;
+	g->arg = s->arg;
+	g->name = s->name;
+	g->id = s->id;
+	g->m = NULL;
+	g->param = NULL;
+	g->select_done = 0;
+	g->wake = 0;
+	g->preempt = 0;
+	g->wait_reason = WAIT_NONE;
+	g->is_thread = 0;
+	g->is_main = g->id == 1;
+	store_relaxed(&g->status, G_RUNNABLE);
+	san_g_create(g);
+	g->sp = goc_ctx_make(g, g_entry, NULL);
+	goc_cache_put(&p->spawns, &spawn_pool, s, SPAWN_CACHE_MAX);
+	return g;
+}
+
+/* A new goroutine started off any P (another thread, goc_main). */
+static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
+                        int64_t id)
+{
+	struct gspawn *s = spawn_new(NULL, size, fn, arg, name, id);
+	if (!s)
+		return -1;
+	add_fetch(&goc_sched.ext_spawned, 1);
+	goc_globq_put(&s->node);
+	goc_wakep();
+	return 0;
+}
+
+static int spawn(size_t size, goc_func fn, void *arg, const char *name)
+{
+	runtime_ensure();
+	struct m *m = goc_getm();
+	struct p *p = m ? m->p : NULL;
+	if (!p)
+		return spawn_global(size, fn, arg, name,
+		                    add_fetch(&goc_sched.goid_gen, 1));
+	struct gspawn *s = spawn_new(p, size, fn, arg, name, goc_next_goid(p));
+	if (!s)
+		return -1;
+	store_relaxed(&p->nspawned, p->nspawned + 1);
+	if (likely(goc_runq_put(p, &s->node))) {
+		goc_wakep();
+		return 0;
+	}
+	struct g *cur = m->curg;
+	if (!cur) { /* g0 (a timer starting a goroutine): no one to pace */
+		goc_runq_spill(p, &s->node);
+		goc_wakep();
+		return 0;
+	}
+	/* The queue is full: the spawner runs the newcomer now and waits in
+	 * the global queue, behind the work it made. */
+	p->schedtick++;
+	switch_from(m, cur, g_start(p, s), after_yield, NULL, false);
+	return 0;
+}
+
+GOC_API int goc_go_attr(const goc_attr *attr, goc_func fn, void *arg)
+{
+	size_t size = attr ? attr->stack_size : 0;
+	if (!fn || size > GOC_STACK_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	return spawn(goc_stack_round(size), fn, arg, attr ? attr->name : NULL);
+}
+
+GOC_API int goc_go(goc_func fn, void *arg)
+{
+	if (!fn) {
+		errno = EINVAL;
+		return -1;
+	}
+	return spawn(GOC_STACK_DEFAULT, fn, arg, NULL);
+}
+
+int goc_spawn_main(goc_func fn, void *arg) GOC_HIDDEN;
+int goc_spawn_main(goc_func fn, void *arg)
+{
+	return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
+}
+
+GOC_API void goc_yield(void)
+{
+	struct m *m = goc_getm();
+	struct g *cur = m ? m->curg : NULL;
+	if (!cur) {
+		sched_yield();
+		return;
+	}
+	struct p *p = m->p;
+	if (goc_runq_empty(p) && load_relaxed(&goc_sched.gq_size) == 0 &&
+	    !load_relaxed(&p->retire)) {
+		check_timers(p); /* nothing else here; timers may be due */
+		return;
+	}
+	schedule_from(m, cur, after_yield, NULL, false);
+}
+
+GOC_API _Noreturn void goc_exit(void)
+{
+	struct m *m = goc_getm();
+	struct g *cur = m ? m->curg : NULL;
+	if (!cur)
+		pthread_exit(NULL);
+	if (cur->is_main)
+		store_release(&goc_sched.main_exited, true);
+	goexit(m, cur);
+}
+
+GOC_API int64_t goc_id(void)
+{
+	struct g *g = goc_getg();
+	return g ? g->id : 0;
+}
+
+/* ---- finding work (g0) ------------------------------------------------- */
+
+/* Take from the global queue: one to run and a fair share into p's deque. */
+static struct gnode *globq_take(struct p *p)
+{
+	if (load_relaxed(&goc_sched.gq_size) == 0)
+		return NULL;
+	spin_lock(&goc_sched.lock);
+	int64_t n = goc_sched.gq_size / load_relaxed(&goc_sched.nprocs) + 1;
+	if (n > RUNQ_SIZE / 2)
+		n = RUNQ_SIZE / 2;
+	struct gnode *node = goc_globq_get_locked();
+	for (int64_t i = 1; node && i < n; i++) {
+		struct gnode *more = goc_globq_get_locked();
+		if (!more)
+			break;
+		if (!goc_runq_put(p, more)) { /* our deque is full: leave it */
+			spin_unlock(&goc_sched.lock);
+			goc_globq_put(more);
+			return node;
+		}
+	}
+	spin_unlock(&goc_sched.lock);
+	return node;
+}
+
+/* After a successful steal, take up to half of what the victim has left,
+ * so that the next goroutines need no trip to it. */
+static void steal_more(struct p *p, struct p *v)
+{
+	int64_t left = load_acquire(&v->runq.bottom) - load_acquire(&v->runq.top);
+	for (int64_t k = 0; k < left / 2; k++) {
+		struct gnode *more = goc_runq_steal(v);
+		if (!more)
+			return;
+		if (!goc_runq_put(p, more)) {
+			goc_globq_put(more);
+			return;
+		}
+	}
+}
+
+/* Steal from the other Ps (and fire their due timers) in random order. */
+static struct gnode *steal_work(struct m *m)
+{
+	struct p *p = m->p;
+	int32_t n = load_relaxed(&goc_sched.nprocs);
+	int64_t now = 0;
+	for (int round = 0; round < 4; round++) {
+		uint32_t start = goc_fastrand();
+		for (int32_t i = 0; i < n; i++) {
+			struct p *v = goc_sched.allp[(start + (uint32_t)i) % (uint32_t)n];
+			if (v == p || !v)
+				continue;
+			int64_t first = load_relaxed(&v->timers.first);
+			if (first != 0) {
+				if (!now)
+					now = nanotime();
+				if (first <= now) {
+					goc_timers_run(v, now);
+					struct gnode *node = runq_get_local(p);
+					if (node)
+						return node;
+				}
+			}
+			struct gnode *node = goc_runq_steal(v);
+			if (node) {
+				steal_more(p, v);
+				return node;
+			}
+			if (round == 3 && load_relaxed(&v->sysmon_stale)) {
+				/* Its goroutine runs on and on: take what it readied. */
+				struct g *next = load_relaxed(&v->runnext);
+				if (next && cas(&v->runnext, &next, NULL))
+					return &next->node;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* An M that found work stops spinning; if it was the last spinner, another
+ * may be needed for the rest of the work (Go's resetspinning). */
+static void stop_spinning(struct m *m)
+{
+	if (!m->spinning)
+		return;
+	m->spinning = false;
+	if (add_fetch(&goc_sched.nmspinning, -1) == 0)
+		goc_wakep();
+}
+
+/* After giving up its P: is there work anywhere that was added while we
+ * looked? Then take an idle P back. */
+static struct p *recheck_queues(void)
+{
+	int32_t n = load_relaxed(&goc_sched.nprocs);
+	for (int32_t i = 0; i < n; i++) {
+		struct p *v = goc_sched.allp[i];
+		if (v && !goc_runq_empty(v)) {
+			spin_lock(&goc_sched.lock);
+			struct p *p = goc_pidle_get();
+			spin_unlock(&goc_sched.lock);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static struct gnode *find_runnable(struct m *m)
+{
+	for (;;) {
+		struct p *p = m->p;
+		if (unlikely(load_relaxed(&p->retire))) {
+			goc_p_retire(m);
+			if (!m->p) {
+				stop_spinning(m);
+				goc_stopm(m);
+			}
+			continue;
+		}
+		check_timers(p);
+		struct gnode *g = runq_get_local(p);
+		if (!g)
+			g = globq_take(p);
+		if (g) {
+			stop_spinning(m);
+			return g;
+		}
+		int32_t busy = load_relaxed(&goc_sched.nprocs) -
+		               load_relaxed(&goc_sched.npidle);
+		if (!m->spinning && 2 * load_relaxed(&goc_sched.nmspinning) < busy) {
+			m->spinning = true;
+			add_fetch(&goc_sched.nmspinning, 1);
+		}
+		if (m->spinning) {
+			g = steal_work(m);
+			if (g) {
+				stop_spinning(m);
+				return g;
+			}
+		}
+		/* Nothing: give the P back. */
+		spin_lock(&goc_sched.lock);
+		g = goc_globq_get_locked();
+		if (g) {
+			spin_unlock(&goc_sched.lock);
+			stop_spinning(m);
+			return g;
+		}
+		goc_pidle_put(p);
+		m->p = NULL;
+		spin_unlock(&goc_sched.lock);
+		if (m->spinning) {
+			m->spinning = false;
+			add_fetch(&goc_sched.nmspinning, -1);
+			struct p *again = recheck_queues();
+			if (again) {
+				m->p = again;
+				again->m = m;
+				m->spinning = true;
+				add_fetch(&goc_sched.nmspinning, 1);
+				continue;
+			}
+		}
+		goc_stopm(m); /* returns holding a P */
+	}
+}
+
+void goc_schedule(void)
+{
+	struct m *m = goc_getm();
+	for (;;) {
+		struct gnode *node = find_runnable(m);
+		execute(m, g_of(m->p, node));
+	}
+}

@@ -1,0 +1,304 @@
+/*
+ * stack.c — goroutine stacks.
+ *
+ * A stack is a slot of address space: a guard region at the bottom, the
+ * usable stack above it, and the goroutine's struct g in the top bytes.
+ * Only pages a goroutine touches become memory (MAP_NORESERVE: a million
+ * reservations cost no commit charge), and a fresh page costs a fault
+ * that is expensive on virtual machines, so:
+ *
+ *  - a freed stack keeps its pages and goes to its P's cache, most
+ *    recently used first; a spawn takes the most recent one, whose pages
+ *    are resident and warm. No system call on this path.
+ *  - per-P caches spill to and refill from a global cache in batches
+ *    (under global.lock), so stacks freed on one P serve spawns on another;
+ *  - fresh default stacks are carved from chunks of CHUNK_SLOTS slots, one
+ *    mmap per chunk, so the mapping count stays low.
+ *
+ * Guards, best first: MADV_GUARD_INSTALL (Linux 6.13+: a fault-on-access
+ * marker that adds no mapping), mprotect(PROT_NONE) while the process
+ * stays within its mapping budget (each splits a mapping; the kernel
+ * allows vm.max_map_count of them), and past that a canary word at the
+ * bottom of the stack, checked whenever the goroutine switches out. A
+ * slot keeps its guard for life; g->canary marks the slots without one.
+ * GOC_STACK_GUARD=mprotect|canary forces a weaker kind (for tests).
+ *
+ * A slot is reserved when a goroutine is spawned (so that running out of
+ * address space is an error goc_go can return), but a fresh slot is not
+ * written until the goroutine first runs (goc_stack_init_fresh): its
+ * first page faults in on the P that runs it, not on the spawner. The
+ * stack fields of the struct g survive reuse; the scheduler sets the
+ * others per spawn.
+ *
+ * Stacks of other sizes (goc_attr) get one mmap each and a small global
+ * cache keyed by size.
+ */
+#include "runtime.h"
+#include "sanitizer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+#define PAGE 4096
+#define GUARD_SIZE ((size_t)64 * 1024) /* big frames must not jump past it */
+#define CHUNK_SLOTS 64
+#define P_CACHE_MAX 256  /* a P spills half of its cache past this */
+#define ODD_CACHE_MAX 64 /* cached stacks of non-default sizes */
+#define CANARY 0x6f67635f73746b21ull
+
+enum guard_kind { GUARD_MADVISE, GUARD_MPROTECT, GUARD_CANARY };
+
+/* Values of *fresh from goc_stack_alloc. */
+enum { SLOT_USED, SLOT_FRESH, SLOT_FRESH_CANARY };
+
+static struct {
+	spinlock lock;          /* guards everything below but pool */
+	enum guard_kind kind;
+	bool kind_known;
+	size_t mprotect_budget; /* guards mprotect may still install */
+	char *chunk;            /* slots not yet handed out: [chunk, chunk_end) */
+	char *chunk_end;
+	struct g *odd;          /* free stacks of other sizes */
+	int nodd;
+	struct cache_pool pool; /* free default stacks (their struct g) */
+} global;
+
+static size_t slot_size(size_t stack_size) { return GUARD_SIZE + stack_size; }
+
+size_t goc_stack_round(size_t size)
+{
+	if (size == 0)
+		return GOC_STACK_DEFAULT;
+	if (size < GOC_STACK_MIN)
+		size = GOC_STACK_MIN;
+	return (size + PAGE - 1) & ~(size_t)(PAGE - 1);
+}
+
+static size_t sizeof_g_rounded(void)
+{
+	return (sizeof(struct g) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1);
+}
+
+/* The struct g sits in the top bytes of the slot, cache-line aligned. */
+static struct g *g_of_slot(char *slot, size_t stack_size)
+{
+	return (struct g *)(slot + slot_size(stack_size) - sizeof_g_rounded());
+}
+
+/* Does a guard installed with MADV_GUARD_INSTALL really fault? A write(2)
+ * from the guarded page to a pipe must fail with EFAULT. */
+static bool madvise_guard_works(void)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	bool ok = false;
+	if (madvise(p, PAGE, MADV_GUARD_INSTALL) == 0) {
+		int fds[2];
+		if (pipe2(fds, O_CLOEXEC) == 0) {
+			ok = write(fds[1], p, 1) < 0 && errno == EFAULT;
+			close(fds[0]);
+			close(fds[1]);
+		}
+	}
+	munmap(p, PAGE);
+	return ok;
+}
+
+static size_t read_max_map_count(void)
+{
+	size_t n = 65530;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+	if (f) {
+		unsigned long v;
+		if (fscanf(f, "%lu", &v) == 1)
+			n = v;
+		fclose(f);
+	}
+	return n;
+}
+
+static void guard_choose_locked(void)
+{
+	if (global.kind_known)
+		return;
+	const char *force = getenv("GOC_STACK_GUARD");
+	/* Half the mapping budget for guards (each mprotect guard may cost two
+	 * mappings); the rest stays for the program. */
+	global.mprotect_budget = read_max_map_count() / 4;
+	if (force && strcmp(force, "mprotect") == 0)
+		global.kind = GUARD_MPROTECT;
+	else if (force && strcmp(force, "canary") == 0)
+		global.kind = GUARD_CANARY;
+	else
+		global.kind = madvise_guard_works() ? GUARD_MADVISE : GUARD_MPROTECT;
+	global.kind_known = true;
+	if (getenv("GOC_DEBUG"))
+		fprintf(stderr, "goc: stack guard: %s\n", goc_stack_guard_kind());
+}
+
+const char *goc_stack_guard_kind(void)
+{
+	static const char *names[] = {"madvise", "mprotect", "canary"};
+	spin_lock(&global.lock);
+	guard_choose_locked();
+	const char *s = names[global.kind];
+	spin_unlock(&global.lock);
+	return s;
+}
+
+/* Protect the guard region of a fresh slot without touching the stack
+ * itself; under global.lock. Returns SLOT_FRESH, or SLOT_FRESH_CANARY when
+ * only a canary can guard it. */
+static uint8_t guard_install_locked(char *slot)
+{
+	if (global.kind == GUARD_MADVISE &&
+	    madvise(slot, GUARD_SIZE, MADV_GUARD_INSTALL) == 0)
+		return SLOT_FRESH;
+	if (global.kind != GUARD_CANARY && global.mprotect_budget > 0 &&
+	    mprotect(slot, GUARD_SIZE, PROT_NONE) == 0) {
+		global.kind = GUARD_MPROTECT;
+		global.mprotect_budget--;
+		return SLOT_FRESH;
+	}
+	global.kind = GUARD_CANARY;
+	return SLOT_FRESH_CANARY;
+}
+
+void goc_stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
+{
+	memset(g, 0, sizeof *g);
+	g->node.kind = NODE_G;
+	g->stack_lo = (char *)g + sizeof_g_rounded() - size;
+	g->stack_size = size;
+	if (fresh == SLOT_FRESH_CANARY) {
+		g->canary = 1;
+		*(uint64_t *)g->stack_lo = CANARY;
+	}
+}
+
+static char *map_region(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Never let a stack's first touch fault in a huge page. */
+	madvise(p, size, MADV_NOHUGEPAGE);
+	san_stack_register(p, size);
+	return p;
+}
+
+/* A never-used slot of the default size; under global.lock. */
+static struct g *carve_locked(uint8_t *fresh)
+{
+	size_t slot = slot_size(GOC_STACK_DEFAULT);
+	if (global.chunk == global.chunk_end) {
+		char *c = map_region(slot * CHUNK_SLOTS);
+		if (!c)
+			return NULL;
+		global.chunk = c;
+		global.chunk_end = c + slot * CHUNK_SLOTS;
+	}
+	char *s = global.chunk;
+	global.chunk += slot;
+	*fresh = guard_install_locked(s);
+	return g_of_slot(s, GOC_STACK_DEFAULT);
+}
+
+/* A free slot of a size other than the default; under global.lock. */
+static struct g *odd_take_locked(size_t size)
+{
+	for (struct g **link = &global.odd; *link;
+	     link = (struct g **)&(*link)->node.link) {
+		struct g *g = *link;
+		if (g->stack_size == size) {
+			*link = (struct g *)g->node.link;
+			global.nodd--;
+			return g;
+		}
+	}
+	return NULL;
+}
+
+static struct g *odd_alloc(size_t size, uint8_t *fresh)
+{
+	spin_lock(&global.lock);
+	guard_choose_locked();
+	struct g *g = odd_take_locked(size);
+	spin_unlock(&global.lock);
+	if (g)
+		return g;
+	char *s = map_region(slot_size(size));
+	if (!s)
+		return NULL;
+	spin_lock(&global.lock);
+	*fresh = guard_install_locked(s);
+	spin_unlock(&global.lock);
+	return g_of_slot(s, size);
+}
+
+static void odd_free(struct g *g)
+{
+	spin_lock(&global.lock);
+	if (global.nodd < ODD_CACHE_MAX) {
+		g->node.link = (struct gnode *)global.odd;
+		global.odd = g;
+		global.nodd++;
+		spin_unlock(&global.lock);
+		return;
+	}
+	spin_unlock(&global.lock);
+	munmap(g->stack_lo - GUARD_SIZE, slot_size(g->stack_size));
+}
+
+struct g *goc_stack_alloc(struct p *p, size_t size, uint8_t *fresh)
+{
+	struct g *g;
+	*fresh = SLOT_USED;
+	if (unlikely(size != GOC_STACK_DEFAULT)) {
+		g = odd_alloc(size, fresh);
+	} else {
+		g = goc_cache_get(p ? &p->stacks : NULL, &global.pool, P_CACHE_MAX / 2);
+		if (!g) {
+			spin_lock(&global.lock);
+			guard_choose_locked();
+			g = carve_locked(fresh);
+			spin_unlock(&global.lock);
+		}
+	}
+	if (unlikely(!g))
+		errno = ENOMEM;
+	return g;
+}
+
+void goc_stack_free(struct p *p, struct g *g)
+{
+	if (unlikely(g->stack_size != GOC_STACK_DEFAULT))
+		odd_free(g);
+	else
+		goc_cache_put(p ? &p->stacks : NULL, &global.pool, g, P_CACHE_MAX);
+}
+
+void goc_stack_cache_flush(struct p *p) { goc_cache_flush(&p->stacks, &global.pool); }
+
+bool goc_stack_check_canary(struct g *g)
+{
+	return !g->canary || *(uint64_t *)g->stack_lo == CANARY;
+}
+
+bool goc_stack_guard_hit(struct g *g, void *addr)
+{
+	char *a = addr, *lo = g->stack_lo - GUARD_SIZE;
+	return a >= lo && a < g->stack_lo;
+}
