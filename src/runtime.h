@@ -133,12 +133,20 @@ struct runq {
 /* A timer: fn(arg) runs when `when` has passed. Lives wherever its owner
  * put it (a sleeping goroutine's stack, a goc_timer); heap_index says
  * where it sits in its P's heap (-1: not in a heap). */
+enum timer_state {
+	TIMER_IDLE,    /* in no heap */
+	TIMER_PENDING, /* in a heap */
+	TIMER_FIRING,  /* taken out to run fn; fn may set it back to IDLE once
+	                * it no longer needs the timer (see goc_timer_del) */
+};
+
 struct timer {
 	int64_t when;
 	void (*fn)(struct timer *t, int64_t now);
 	void *arg;
 	struct p *p;     /* the P whose heap holds it; written under that lock */
 	int32_t heap_index;
+	uint32_t state;  /* enum timer_state; atomic */
 	uint32_t seq;    /* users' generation counter */
 };
 
@@ -241,6 +249,7 @@ struct sched {
 	int32_t nthread_blocked; /* atomic */
 	int32_t nthread_known;   /* atomic: such threads alive that used goc */
 
+	uint32_t sysmon_watch;   /* atomic: work queued lazily; look soon */
 	uint32_t sysmon_wake;    /* futex: sysmon sleeps on it when all is idle */
 	uint32_t sysmon_idle;    /* atomic: 1 while sysmon sleeps indefinitely */
 	pid_t sysmon_tid;
@@ -306,6 +315,14 @@ void goc_pidle_put(struct p *p) GOC_HIDDEN;   /* under sched.lock */
 void goc_p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
 void goc_check_dead(void) GOC_HIDDEN;         /* under sched.lock */
 void goc_sysmon_kick(void) GOC_HIDDEN;
+
+/* Work was queued without waking anyone: sysmon should look soon. */
+static inline void goc_sysmon_watch(void)
+{
+	if (load_relaxed(&goc_sched.npidle) > 0 &&
+	    !load_relaxed(&goc_sched.sysmon_watch))
+		store_relaxed(&goc_sched.sysmon_watch, 1);
+}
 int64_t goc_next_goid(struct p *p) GOC_HIDDEN;
 void goc_m_idle_wait(struct m *m, int64_t until) GOC_HIDDEN;
 
@@ -327,9 +344,13 @@ void goc_signal_init(void) GOC_HIDDEN;
 void goc_signal_thread_init(struct m *m) GOC_HIDDEN;
 _Noreturn void goc_stack_overflow(struct g *g) GOC_HIDDEN;
 
-/* Timers (time.c). */
+/* Timers (time.c). goc_timer_del returns true if it took t out of its
+ * heap before it fired; if t is firing, it first waits until fn has set
+ * t->state back to TIMER_IDLE, so t may be freed when it returns (a timer
+ * that can be deleted while firing must have an fn that does that). */
 void goc_timer_add(struct p *p, struct timer *t) GOC_HIDDEN;
 bool goc_timer_del(struct timer *t) GOC_HIDDEN;
+struct p *goc_timer_home(void) GOC_HIDDEN; /* the current P, else P 0 */
 int64_t goc_timers_run(struct p *p, int64_t now) GOC_HIDDEN;
 int64_t goc_timers_earliest(struct p **owner) GOC_HIDDEN;
 void goc_timers_move(struct p *from, struct p *to) GOC_HIDDEN;

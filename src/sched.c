@@ -11,13 +11,17 @@
  * by finish_switch in the resumed context. Until then no other thread can
  * find the old goroutine, so nothing runs on a stack twice.
  *
- * Ready. A goroutine made ready by the running one goes to the P's
- * runnext slot and runs next, in the readier's time slice: a ping-pong
- * stays on one P with no thread woken. Other new work (spawns, a runnext
- * pushed out) goes to the deque and wakes an idle P if no M is spinning
- * (wakep): another core can take it. If the running goroutine never
- * blocks, runnext would wait; sysmon notices a P that made no progress
- * with work queued and wakes a thief.
+ * Ready. A goroutine made ready by the running one (a channel hand-off,
+ * an unlock) goes to the P's runnext slot and runs next, in the readier's
+ * time slice: a ping-pong stays on one P with no thread woken. If runnext
+ * was taken, its previous occupant moves to the deque, still without a
+ * wake-up: the readier usually blocks soon, and moving a hand-off to
+ * another core costs more than it gains. New goroutines and goroutines
+ * woken by timers or close go to the deque and wake an idle P if no M is
+ * spinning (wakep): that is work another core should take at once. If the
+ * running goroutine does not block, what waits behind it is rescued by
+ * sysmon, which watches closely (tens of microseconds) while such work
+ * exists and a P is idle.
  *
  * Fairness. Every 61st schedule of a P takes from the global queue first,
  * and every 61st (offset) takes its own oldest goroutine instead of the
@@ -249,7 +253,10 @@ void goc_ready(struct g *g, bool next)
 	}
 	if (unlikely(!goc_runq_put(p, &g->node)))
 		goc_runq_spill(p, &g->node);
-	goc_wakep();
+	if (!next)
+		goc_wakep();
+	else
+		goc_sysmon_watch(); /* pushed out of runnext: see the top */
 }
 
 /* ---- goroutines -------------------------------------------------------- */

@@ -17,6 +17,7 @@
  * callback, so it cannot fire before the goroutine is switched out.
  */
 #include "runtime.h"
+#include "chan.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ void goc_timer_add(struct p *p, struct timer *t)
 	spin_lock(&ts->lock);
 	int64_t old_first = ts->n ? ts->heap[0]->when : 0;
 	t->p = p;
+	store_relaxed(&t->state, TIMER_PENDING);
 	if (!heap_push(ts, t)) {
 		spin_unlock(&ts->lock);
 		goc_fatal("out of memory growing a timer heap");
@@ -131,16 +133,23 @@ static struct timers *lock_owner(struct timer *t)
 bool goc_timer_del(struct timer *t)
 {
 	struct timers *ts = lock_owner(t);
-	if (!ts)
-		return false;
-	bool pending = t->heap_index >= 0;
-	if (pending) {
+	if (ts) {
 		heap_remove(ts, t);
 		publish_first(ts);
+		store_release(&t->p, NULL);
+		store_relaxed(&t->state, TIMER_IDLE);
+		spin_unlock(&ts->lock);
+		return true;
 	}
-	store_release(&t->p, NULL);
-	spin_unlock(&ts->lock);
-	return pending;
+	while (load_acquire(&t->state) == TIMER_FIRING)
+		cpu_relax();
+	return false;
+}
+
+struct p *goc_timer_home(void)
+{
+	struct m *m = goc_getm();
+	return m && m->p ? m->p : goc_sched.allp[0];
 }
 
 int64_t goc_timers_run(struct p *p, int64_t now)
@@ -153,6 +162,7 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 		heap_remove(ts, t);
 		publish_first(ts);
 		store_release(&t->p, NULL);
+		store_release(&t->state, TIMER_FIRING);
 		spin_unlock(&ts->lock);
 		t->fn(t, now);
 		spin_lock(&ts->lock);
@@ -213,6 +223,34 @@ static void sleep_arm(void *arg)
 {
 	goc_timer_add(goc_getm()->p, arg);
 }
+
+/* ---- timed waits (select, *_timeout) ---- */
+
+/* The wait ends by timeout unless a channel fired the waiter first: both
+ * race on g->select_done. The timer is done with once the race is
+ * decided, so a waiter woken by a channel can delete it and return. */
+static void wait_timer_fire(struct timer *t, int64_t now)
+{
+	(void)now;
+	struct g *g = t->arg;
+	uint32_t zero = 0;
+	bool won = cas(&g->select_done, &zero, 1);
+	if (won)
+		g->param = NULL;
+	store_release(&t->state, TIMER_IDLE);
+	if (won)
+		goc_ready(g, false);
+}
+
+void goc_wait_timer_init(struct timer *t, struct g *g, int64_t until)
+{
+	*t = (struct timer){.when = until, .fn = wait_timer_fire, .arg = g,
+	                    .heap_index = -1, .state = TIMER_IDLE};
+}
+
+void goc_wait_timer_arm(struct timer *t) { goc_timer_add(goc_timer_home(), t); }
+
+void goc_wait_timer_stop(struct timer *t) { goc_timer_del(t); }
 
 static void sleep_fire(struct timer *t, int64_t now)
 {

@@ -1,0 +1,159 @@
+/*
+ * chan.h — the channel's insides, shared by chan.c and select.c.
+ *
+ * A channel is Go's hchan: a lock, a ring buffer of cap elements (none
+ * when unbuffered), and FIFO queues of waiting senders and receivers.
+ * Everything but refs and the magic word is guarded by the lock; count
+ * and closed are also read without it (atomically) by len() and by the
+ * non-blocking fast paths, as Go does.
+ *
+ * A waiter (Go's sudog) lives on the waiting goroutine's stack: a blocked
+ * goroutine is parked in the operation's frame, so the record is valid
+ * until the goroutine is readied, and nobody touches it after that. A
+ * select enqueues one waiter per case; the first waker to win the CAS on
+ * g->select_done fires the select, the others skip its waiters.
+ */
+#ifndef GOC_CHAN_H
+#define GOC_CHAN_H
+
+#include "runtime.h"
+
+#include <string.h>
+
+struct waiter {
+	struct g *g;
+	struct waiter *next, *prev; /* in a channel's sendq or recvq */
+	goc_chan *c;
+	void *elem;      /* send: the value; receive: where it goes (NULL: drop) */
+	bool is_select;
+	bool queued;     /* in c's queue; under c's lock */
+	bool success;    /* set by the waker: a value passed (false: closed) */
+	int32_t index;   /* the select case */
+};
+
+struct waitq {
+	struct waiter *head, *tail;
+};
+
+struct goc_chan {
+	spinlock lock;
+	uint32_t closed;   /* atomic for the fast paths; written under lock */
+	size_t count;      /* values in buf; atomic for len() */
+	size_t cap;
+	size_t elem_size;
+	size_t sendx, recvx; /* next slot to write / read */
+	struct waitq recvq, sendq;
+	bool orphan;       /* released while goroutines wait: freed by the last */
+	uint32_t magic;    /* CHAN_LIVE while allocated */
+	int64_t refs;      /* atomic */
+	char *buf;
+};
+
+#define CHAN_LIVE 0x6368616eu
+#define CHAN_DEAD 0xdeadc4a7u
+
+/* q->head is also read without the lock by the fast paths: atomic. */
+static inline void waitq_push(struct waitq *q, struct waiter *w)
+{
+	w->next = NULL;
+	w->prev = q->tail;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		store_relaxed(&q->head, w);
+	q->tail = w;
+	w->queued = true;
+}
+
+static inline void waitq_remove(struct waitq *q, struct waiter *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		store_relaxed(&q->head, w->next);
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		q->tail = w->prev;
+	w->next = w->prev = NULL;
+	w->queued = false;
+}
+
+/* The first waiter that may be woken: a plain one, or a select whose CAS
+ * we win. Waiters of a select that already fired are dropped. */
+static inline struct waiter *waitq_take(struct waitq *q)
+{
+	struct waiter *w;
+	while ((w = q->head)) {
+		waitq_remove(q, w);
+		if (!w->is_select)
+			return w;
+		uint32_t zero = 0;
+		if (cas(&w->g->select_done, &zero, 1)) {
+			w->g->param = w;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+/* Copy one element; the common sizes without a call. */
+static inline void elem_copy(void *dst, const void *src, size_t n)
+{
+	switch (n) {
+	case 0:
+		return;
+	case 4:
+		memcpy(dst, src, 4);
+		return;
+	case 8:
+		memcpy(dst, src, 8);
+		return;
+	default:
+		memcpy(dst, src, n);
+	}
+}
+
+/* Deliver a value to receiver w (its elem may be NULL: dropped); a NULL
+ * src sends the zero value. */
+static inline void elem_deliver(goc_chan *c, void *dst, const void *src)
+{
+	if (!dst)
+		return;
+	if (src)
+		elem_copy(dst, src, c->elem_size);
+	else
+		memset(dst, 0, c->elem_size);
+}
+
+static inline char *chan_slot(goc_chan *c, size_t i)
+{
+	return c->buf + i * c->elem_size;
+}
+
+/* Operations on a locked channel that can complete at once: a send to the
+ * waiting receiver peer (taken with waitq_take) or into buffer room; a
+ * receive from the waiting sender peer or from the buffer. The caller
+ * unlocks, then readies peer if there is one. */
+void goc_chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer) GOC_HIDDEN;
+void goc_chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer) GOC_HIDDEN;
+
+/* Release c if it was orphaned and nobody waits on it any more; call
+ * with c locked, after taking a waiter out. Returns true if the caller
+ * must free c once it has unlocked. */
+static inline bool chan_orphan_done(goc_chan *c)
+{
+	return c->orphan && !c->recvq.head && !c->sendq.head;
+}
+
+void goc_chan_free(goc_chan *c) GOC_HIDDEN;
+
+/* Timed waits: the timer that ends a select or *_timeout. */
+struct timer;
+void goc_wait_timer_init(struct timer *t, struct g *g, int64_t until) GOC_HIDDEN;
+void goc_wait_timer_arm(struct timer *t) GOC_HIDDEN;
+void goc_wait_timer_stop(struct timer *t) GOC_HIDDEN;
+
+int goc_select_impl(goc_case *cases, size_t n, bool block, int64_t until) GOC_HIDDEN;
+
+#endif
