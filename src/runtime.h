@@ -198,6 +198,7 @@ struct m {
 	uint32_t wake;        /* futex note: M_WAKE_* */
 	bool spinning;        /* looking for work, counted in sched.nmspinning */
 	bool timer_sleeper;   /* sleeping until the earliest timer; under lock */
+	int32_t in_timer;     /* running a timer's function (time.c) */
 	int32_t id;
 
 	after_switch_fn after;

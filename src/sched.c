@@ -385,7 +385,7 @@ static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 		return 0;
 	}
 	struct g *cur = m->curg;
-	if (!cur) { /* g0 (a timer starting a goroutine): no one to pace */
+	if (!cur || m->in_timer) { /* no goroutine of its own to pace */
 		goc_runq_spill(p, &s->node);
 		goc_wakep();
 		return 0;

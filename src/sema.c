@@ -121,7 +121,9 @@ void goc_semrelease(uint32_t *addr, bool handoff)
 	spin_unlock(&r->lock);
 	if (!w)
 		return;
-	if (handoff && can_acquire(addr))
-		w->handed = true;
+	bool handed = handoff && can_acquire(addr);
+	w->handed = handed;
 	goc_ready(w->g, true);
+	if (handed && goc_getg())
+		goc_yield(); /* let the new owner run now (starvation mode) */
 }

@@ -104,8 +104,8 @@ void goc_timer_add(struct p *p, struct timer *t)
 	struct timers *ts = &p->timers;
 	spin_lock(&ts->lock);
 	int64_t old_first = ts->n ? ts->heap[0]->when : 0;
-	t->p = p;
-	store_relaxed(&t->state, TIMER_PENDING);
+	store_relaxed(&t->p, p);
+	store_release(&t->state, TIMER_PENDING); /* goc_timer_del may spin on it */
 	if (!heap_push(ts, t)) {
 		spin_unlock(&ts->lock);
 		goc_fatal("out of memory growing a timer heap");
@@ -152,6 +152,18 @@ struct p *goc_timer_home(void)
 	return m && m->p ? m->p : goc_sched.allp[0];
 }
 
+/* Run a due timer's function. It may start goroutines, which then must
+ * not make the running goroutine wait (spawn's pacing): flag the M. */
+static void fire(struct timer *t, int64_t now)
+{
+	struct m *m = goc_getm();
+	if (m)
+		m->in_timer++;
+	t->fn(t, now);
+	if (m)
+		m->in_timer--;
+}
+
 int64_t goc_timers_run(struct p *p, int64_t now)
 {
 	struct timers *ts = &p->timers;
@@ -164,7 +176,7 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 		store_release(&t->p, NULL);
 		store_release(&t->state, TIMER_FIRING);
 		spin_unlock(&ts->lock);
-		t->fn(t, now);
+		fire(t, now);
 		spin_lock(&ts->lock);
 	}
 	publish_first(ts);

@@ -1,0 +1,169 @@
+/*
+ * timer.c — goc_timer: Go's time.Timer, time.Ticker and time.AfterFunc,
+ * with Go 1.23's guarantees.
+ *
+ * A goc_timer wraps a runtime timer (time.c) that fires on whatever M runs
+ * the P's due timers. Firing sends goc_now() on the timer's channel, which
+ * has a one-value buffer and never blocks the firing: a ticker whose
+ * receiver is slow drops ticks, it never queues them. An after_func timer
+ * starts fn(arg) in a new goroutine instead.
+ *
+ * No stale value after stop or reset: every stop or reset bumps gen (under
+ * op_lock, which serialises stop/reset/free), then removes the runtime
+ * timer, waiting out a firing in progress (goc_timer_del), then empties
+ * the channel's buffer. A firing compares the gen it was armed with to the
+ * current one and does nothing if they differ; one that read gen just
+ * before the bump has finished by the time the buffer is emptied.
+ *
+ * The firing function must not touch the goc_timer after it sets the
+ * runtime timer's state to TIMER_IDLE: from then on stop may return and
+ * free may release the memory.
+ */
+#include "chan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct goc_timer {
+	struct timer t;
+	spinlock op_lock;   /* serialises stop, reset and free */
+	uint32_t gen;       /* atomic; bumped by stop and reset */
+	uint32_t armed_gen; /* gen when t was last added; under op_lock */
+	int64_t period;     /* tickers: > 0 */
+	goc_chan *c;        /* NULL for after_func */
+	goc_func fn;
+	void *arg;
+};
+
+static void timer_fire(struct timer *t, int64_t now)
+{
+	goc_timer *tm = t->arg;
+	if (load_acquire(&tm->gen) == tm->t.seq) {
+		if (tm->c) {
+			int64_t v = nanotime();
+			goc_chan_try_send(tm->c, &v); /* full: a slow receiver, drop */
+		} else {
+			goc_go(tm->fn, tm->arg);
+		}
+		if (tm->period > 0) { /* next tick, skipping the ones missed */
+			int64_t when = t->when + tm->period;
+			if (when <= now)
+				when += ((now - when) / tm->period + 1) * tm->period;
+			t->when = when;
+			goc_timer_add(goc_timer_home(), t);
+			return; /* state is PENDING again */
+		}
+	}
+	store_release(&t->state, TIMER_IDLE);
+}
+
+static void arm(goc_timer *tm, int64_t ns)
+{
+	int64_t now = nanotime();
+	if (ns < 0)
+		ns = 0;
+	tm->t.when = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+	tm->t.seq = load_relaxed(&tm->gen);
+	goc_timer_add(goc_timer_home(), &tm->t);
+}
+
+/* Bump gen and take the timer out; true if it was pending, or if a value
+ * it sent has not been received (then it is dropped). Under op_lock. */
+static bool disarm(goc_timer *tm)
+{
+	add_fetch(&tm->gen, 1);
+	bool pending = goc_timer_del(&tm->t);
+	/* A ticker may have re-armed itself while we waited for it. */
+	pending = goc_timer_del(&tm->t) || pending;
+	if (tm->c && goc_chan_try_recv(tm->c, NULL) == GOC_OK)
+		pending = true;
+	return pending;
+}
+
+static goc_timer *timer_new(int64_t period, bool with_chan, goc_func fn, void *arg)
+{
+	runtime_ensure();
+	goc_timer *tm = calloc(1, sizeof *tm);
+	if (!tm) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (with_chan && !(tm->c = goc_chan_make(sizeof(int64_t), 1))) {
+		free(tm);
+		errno = ENOMEM;
+		return NULL;
+	}
+	tm->t.fn = timer_fire;
+	tm->t.arg = tm;
+	tm->t.heap_index = -1;
+	tm->period = period;
+	tm->fn = fn;
+	tm->arg = arg;
+	return tm;
+}
+
+GOC_API goc_timer *goc_timer_make(int64_t ns)
+{
+	goc_timer *tm = timer_new(0, true, NULL, NULL);
+	if (tm)
+		arm(tm, ns);
+	return tm;
+}
+
+GOC_API goc_timer *goc_ticker_make(int64_t period)
+{
+	if (period <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	goc_timer *tm = timer_new(period, true, NULL, NULL);
+	if (tm)
+		arm(tm, period);
+	return tm;
+}
+
+GOC_API goc_timer *goc_after_func(int64_t ns, goc_func fn, void *arg)
+{
+	if (!fn) {
+		errno = EINVAL;
+		return NULL;
+	}
+	goc_timer *tm = timer_new(0, false, fn, arg);
+	if (tm)
+		arm(tm, ns);
+	return tm;
+}
+
+GOC_API goc_chan *goc_timer_chan(goc_timer *t) { return t ? t->c : NULL; }
+
+GOC_API bool goc_timer_stop(goc_timer *tm)
+{
+	spin_lock(&tm->op_lock);
+	bool pending = disarm(tm);
+	spin_unlock(&tm->op_lock);
+	return pending || tm->period > 0;
+}
+
+GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
+{
+	spin_lock(&tm->op_lock);
+	disarm(tm);
+	if (tm->period > 0) {
+		if (ns <= 0)
+			goc_panic("non-positive interval for goc_timer_reset of a ticker");
+		tm->period = ns;
+	}
+	arm(tm, ns);
+	spin_unlock(&tm->op_lock);
+}
+
+GOC_API void goc_timer_free(goc_timer *tm)
+{
+	if (!tm)
+		return;
+	spin_lock(&tm->op_lock);
+	disarm(tm);
+	spin_unlock(&tm->op_lock);
+	goc_chan_release(tm->c);
+	free(tm);
+}
