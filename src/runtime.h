@@ -150,11 +150,18 @@ struct timer {
 	uint32_t seq;    /* users' generation counter */
 };
 
+/* A heap entry keeps `when` beside the timer, so that sifting reads one
+ * array and not timers scattered over goroutine stacks. */
+struct timer_slot {
+	int64_t when;
+	struct timer *t;
+};
+
 struct timers {
 	spinlock lock;
-	struct timer **heap; /* 4-ary min-heap on when */
+	struct timer_slot *heap; /* 4-ary min-heap on when */
 	int32_t n, cap;
-	int64_t first;       /* atomic: heap[0]->when, or 0 when empty */
+	int64_t first;           /* atomic: heap[0].when, or 0 when empty */
 };
 
 enum p_status { P_IDLE, P_RUNNING, P_DEAD };
@@ -163,6 +170,7 @@ struct p {
 	struct runq runq ALIGNED_CACHE;
 	struct g *runnext ALIGNED_CACHE; /* atomic: owner xchg, thieves CAS */
 	uint64_t schedtick;  /* schedules done; relaxed, sampled by sysmon */
+	uint32_t fair_due;   /* atomic: sysmon asks for the oldest to run next */
 	struct m *m;         /* M holding it */
 	int32_t id;
 	uint32_t status;     /* enum p_status; under sched.lock */

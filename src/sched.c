@@ -24,8 +24,10 @@
  * exists and a P is idle.
  *
  * Fairness. Every 61st schedule of a P takes from the global queue first,
- * and every 61st (offset) takes its own oldest goroutine instead of the
- * newest, so nothing waits forever behind a stream of new work.
+ * and once per time slice (sysmon sets p->fair_due every 10 ms) a P takes
+ * its own oldest goroutine instead of the newest, so nothing waits forever
+ * behind a stream of new work — without turning a depth-first spawn tree
+ * breadth-first, which a per-count rule would.
  *
  * Finding work (g0 only): own P, global queue, timers, stealing from
  * other Ps (spinning), then the P goes idle and the M sleeps. The
@@ -124,7 +126,8 @@ static struct gnode *runq_get_local(struct p *p)
 	struct g *g = xchg(&p->runnext, NULL);
 	if (g)
 		return &g->node;
-	if (unlikely(tick % FAIRNESS_TICKS == FAIRNESS_TICKS / 2)) {
+	if (unlikely(load_relaxed(&p->fair_due))) {
+		store_relaxed(&p->fair_due, 0);
 		struct gnode *node = goc_runq_steal(p); /* our own oldest */
 		if (node)
 			return node;

@@ -8,7 +8,8 @@
  * a P that made no schedule since the last look while it has goroutines
  * queued (runnext included, which readies leave there without waking
  * anyone) is marked stale and an idle P is woken to steal from it. It
- * also makes sure due timers do not wait for a busy P.
+ * also makes sure due timers do not wait for a busy P, and once per time
+ * slice asks each P to run its oldest goroutine next (fairness, sched.c).
  *
  * Its period is SYSMON_PERIOD, shortened to SYSMON_WATCH while the
  * scheduler reports work queued without a wake-up (sysmon_watch) and a
@@ -27,6 +28,7 @@
 
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
+#define TIME_SLICE (10 * GOC_MILLISECOND) /* Go's scheduling quantum */
 
 static bool has_queued_work(struct p *p)
 {
@@ -54,6 +56,22 @@ static bool find_stale_work(void)
 		}
 	}
 	return stale;
+}
+
+/* Once per time slice, each P runs its oldest goroutine next (sched.c). */
+static void ask_fairness(void)
+{
+	static int64_t last;
+	int64_t now = nanotime();
+	if (now - last < TIME_SLICE)
+		return;
+	last = now;
+	int32_t n = load_acquire(&goc_sched.nprocs);
+	for (int32_t i = 0; i < n; i++) {
+		struct p *p = load_acquire(&goc_sched.allp[i]);
+		if (p && !load_relaxed(&p->fair_due))
+			store_relaxed(&p->fair_due, 1);
+	}
 }
 
 static bool timers_overdue(void)
@@ -100,6 +118,7 @@ static void *sysmon_main(void *arg)
 			wait_for_work();
 			continue;
 		}
+		ask_fairness();
 		if ((find_stale_work() || timers_overdue()) &&
 		    load_relaxed(&goc_sched.npidle) > 0)
 			goc_wakep();

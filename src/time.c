@@ -26,44 +26,45 @@ void goc_timers_wake(int64_t when) GOC_HIDDEN;
 
 /* ---- the heap --------------------------------------------------------- */
 
-static void heap_set(struct timers *ts, int32_t i, struct timer *t)
+static void heap_set(struct timers *ts, int32_t i, struct timer_slot slot)
 {
-	ts->heap[i] = t;
-	t->heap_index = i;
+	ts->heap[i] = slot;
+	slot.t->heap_index = i;
 }
 
 static void sift_up(struct timers *ts, int32_t i)
 {
-	struct timer *t = ts->heap[i];
+	struct timer_slot slot = ts->heap[i];
 	while (i > 0) {
 		int32_t parent = (i - 1) / 4;
-		if (ts->heap[parent]->when <= t->when)
+		if (ts->heap[parent].when <= slot.when)
 			break;
 		heap_set(ts, i, ts->heap[parent]);
 		i = parent;
 	}
-	heap_set(ts, i, t);
+	heap_set(ts, i, slot);
 }
 
 static void sift_down(struct timers *ts, int32_t i)
 {
-	struct timer *t = ts->heap[i];
+	struct timer_slot slot = ts->heap[i];
 	for (;;) {
 		int32_t c = 4 * i + 1, best = -1;
-		for (int32_t k = c; k < c + 4 && k < ts->n; k++)
-			if (best < 0 || ts->heap[k]->when < ts->heap[best]->when)
+		int32_t end = c + 4 < ts->n ? c + 4 : ts->n;
+		for (int32_t k = c; k < end; k++)
+			if (best < 0 || ts->heap[k].when < ts->heap[best].when)
 				best = k;
-		if (best < 0 || ts->heap[best]->when >= t->when)
+		if (best < 0 || ts->heap[best].when >= slot.when)
 			break;
 		heap_set(ts, i, ts->heap[best]);
 		i = best;
 	}
-	heap_set(ts, i, t);
+	heap_set(ts, i, slot);
 }
 
 static void publish_first(struct timers *ts)
 {
-	store_relaxed(&ts->first, ts->n ? ts->heap[0]->when : 0);
+	store_relaxed(&ts->first, ts->n ? ts->heap[0].when : 0);
 }
 
 /* Under ts->lock. Returns false if the heap cannot grow. */
@@ -71,13 +72,13 @@ static bool heap_push(struct timers *ts, struct timer *t)
 {
 	if (ts->n == ts->cap) {
 		int32_t cap = ts->cap ? ts->cap * 2 : 64;
-		struct timer **h = realloc(ts->heap, (size_t)cap * sizeof *h);
+		struct timer_slot *h = realloc(ts->heap, (size_t)cap * sizeof *h);
 		if (!h)
 			return false;
 		ts->heap = h;
 		ts->cap = cap;
 	}
-	heap_set(ts, ts->n++, t);
+	heap_set(ts, ts->n++, (struct timer_slot){t->when, t});
 	sift_up(ts, t->heap_index);
 	return true;
 }
@@ -86,12 +87,12 @@ static bool heap_push(struct timers *ts, struct timer *t)
 static void heap_remove(struct timers *ts, struct timer *t)
 {
 	int32_t i = t->heap_index;
-	struct timer *last = ts->heap[--ts->n];
+	struct timer_slot last = ts->heap[--ts->n];
 	t->heap_index = -1;
 	if (i == ts->n)
 		return;
 	heap_set(ts, i, last);
-	if (i > 0 && last->when < ts->heap[(i - 1) / 4]->when)
+	if (i > 0 && last.when < ts->heap[(i - 1) / 4].when)
 		sift_up(ts, i);
 	else
 		sift_down(ts, i);
@@ -103,7 +104,7 @@ void goc_timer_add(struct p *p, struct timer *t)
 {
 	struct timers *ts = &p->timers;
 	spin_lock(&ts->lock);
-	int64_t old_first = ts->n ? ts->heap[0]->when : 0;
+	int64_t old_first = ts->n ? ts->heap[0].when : 0;
 	store_relaxed(&t->p, p);
 	store_release(&t->state, TIMER_PENDING); /* goc_timer_del may spin on it */
 	if (!heap_push(ts, t)) {
@@ -169,8 +170,8 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 	struct timers *ts = &p->timers;
 	if (!spin_trylock(&ts->lock))
 		return load_relaxed(&ts->first); /* someone else is at it */
-	while (ts->n > 0 && ts->heap[0]->when <= now) {
-		struct timer *t = ts->heap[0];
+	while (ts->n > 0 && ts->heap[0].when <= now) {
+		struct timer *t = ts->heap[0].t;
 		heap_remove(ts, t);
 		publish_first(ts);
 		store_release(&t->p, NULL);
@@ -211,7 +212,7 @@ void goc_timers_move(struct p *from, struct p *to)
 	spin_lock(&hi->timers.lock);
 	int64_t earliest = 0;
 	while (from->timers.n > 0) {
-		struct timer *t = from->timers.heap[from->timers.n - 1];
+		struct timer *t = from->timers.heap[from->timers.n - 1].t;
 		heap_remove(&from->timers, t);
 		if (!heap_push(&to->timers, t))
 			goc_fatal("out of memory growing a timer heap");

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Run goc's goc-bench and the Go programs of go/ side by side on the
+# workloads of README.md: for each workload the two run alternately (goc,
+# Go, goc, Go, ...) RUNS times each (default 5), one timed run at a time
+# under a lock shared with the other benchmark runners (BENCH_LOCK, default
+# /tmp/bench.lock). Prints a Markdown table: per metric each side's median
+# and min–max, the ratio of the medians goc/Go, the median peak RSS, how
+# busy other processes kept the CPUs, and how many checks passed. Each
+# run's own line goes to stderr.
+# The machine may be shared with programs that do not take the lock: with
+# MAX_OTHERS=P, a run during which they used more than P% of the CPUs is
+# discarded and run again (at most 10×RUNS tries per side and workload).
+# A run that crashes counts as check=crashed; one still running after
+# TIMEOUT seconds (default 300) is killed and counts as check=timeout.
+#
+# It builds what it needs: the Go programs with go build into a temporary
+# directory; goc-bench with CMake, Release, in build-bench/ at the top of
+# the repository, unless GOC_BENCH names a goc-bench binary to use.
+#
+# Usage: [RUNS=5] [MAX_OTHERS=P] [GOC_BENCH=path] [TIMEOUT=300] \
+#          bench/run.sh [workload ...]        (default: all)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+runs=${RUNS:-5}
+max_others=${MAX_OTHERS:-}
+lock=${BENCH_LOCK:-/tmp/bench.lock}
+limit=${TIMEOUT:-300}
+parked_n=1000000 # parked's N, passed explicitly: bytes_per_g = peak RSS / N
+all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel)
+
+for tool in go cmake flock timeout /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 2; }
+done
+for w in "$@"; do
+  [[ " ${all[*]} " == *" $w "* ]] || { echo "unknown workload '$w'; known: ${all[*]}" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- build ----
+(cd "$here/go" && go build -o "$tmp/anchors" .)
+if [[ -n ${GOC_BENCH:-} ]]; then
+  goc_bench=$(cd "$(dirname "$GOC_BENCH")" && pwd)/$(basename "$GOC_BENCH")
+else
+  build=$root/build-bench
+  if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+        -DGOC_BUILD_TESTS=OFF -DGOC_BUILD_EXAMPLES=OFF &&
+      cmake --build "$build" --target goc-bench -j "$(nproc)"; } >"$tmp/build.log" 2>&1; then
+    cat "$tmp/build.log" >&2
+    echo "run.sh: building goc-bench failed" >&2
+    exit 2
+  fi
+  goc_bench=$build/bench/goc-bench
+fi
+declare -A bin=([goc]=$goc_bench [go]=$tmp/anchors)
+
+(($#)) || set -- "${all[@]}"
+
+# busy_ticks: set ticks to the CPU time (user, nice, system, irq, softirq) of
+# all processes, in clock ticks; it starts no process, so it adds nothing to it.
+busy_ticks() { local _ u n s i q; read -r _ u n s _ _ i q _ </proc/stat; ticks=$((u + n + s + i + q)); }
+hz=$(getconf CLK_TCK)
+cores=$(nproc)
+exec 9>"$lock"
+
+# run_one SIDE WORKLOAD: one timed run of SIDE (goc or go); appends its line
+# to $tmp/WORKLOAD.SIDE, or returns 1 if it is discarded (MAX_OTHERS).
+run_one() {
+  local side=$1 w=$2 args=() rc=0 line='' rss='' wall='' user='' sys='' others='' b0 b1
+  [[ $w == parked ]] && args=(-n "$parked_n")
+  : >"$tmp/out" && : >"$tmp/err" && : >"$tmp/time"
+  flock 9
+  busy_ticks && b0=$ticks
+  /usr/bin/time -f '%M %e %U %S' -o "$tmp/time" \
+    timeout --foreground -k 10 "$limit" "${bin[$side]}" "$w" "${args[@]}" \
+    >"$tmp/out" 2>"$tmp/err" || rc=$?
+  busy_ticks && b1=$ticks
+  flock -u 9
+  read -r line <"$tmp/out" || true
+  read -r rss wall user sys < <(tail -n1 "$tmp/time") || true
+
+  # Trust the line only if the exit status agrees with its check.
+  if ((rc != 0)) && awk -v e="${wall:-$limit}" -v t="$limit" 'BEGIN { exit !(e >= t) }'; then
+    line="$w check=timeout"
+  elif ! [[ ($rc == 0 && $line == "$w "*" check=ok") || ($rc == 1 && $line == "$w "*" check=FAIL") ]]; then
+    line="$w check=crashed"
+  fi
+  if [[ $line == *" check=crashed" || $line == *" check=timeout" ]]; then
+    echo "[$side] $w exited with status $rc" >&2
+  fi
+  [[ ! -s $tmp/err ]] || { echo "[$side] $w stderr (last lines):"; tail -n5 "$tmp/err"; } >&2
+  if [[ $rss =~ ^[0-9]+$ && $wall =~ ^[0-9.]+$ ]]; then
+    # share of all CPUs that other processes used during the run, in percent
+    # (approximate: the machine's CPU time is counted in ticks)
+    others=$(awk -v b=$((b1 - b0)) -v hz="$hz" -v c="$cores" -v e="$wall" -v u="$user" -v s="$sys" \
+      'BEGIN { if (e < 0.01) e = 0.01; printf "%.0f", 100 * (b / hz - u - s) / (e * c) }')
+    line+=" peak_rss_kib=$rss others_cpu_pct=$others"
+    [[ $w == parked ]] && line+=" bytes_per_g=$((rss * 1024 / parked_n))"
+    if [[ $max_others ]] && ((others > max_others)); then
+      echo "[$side] $line (discarded)" >&2
+      sleep 5
+      return 1
+    fi
+  fi
+  echo "$line" >>"$tmp/$w.$side"
+  echo "[$side] $line" >&2
+}
+
+# ---- timed runs: goc and Go alternately ----
+start=$SECONDS
+for w in "$@"; do
+  declare -A kept=([goc]=0 [go]=0) tries=([goc]=0 [go]=0)
+  : >"$tmp/$w.goc" && : >"$tmp/$w.go"
+  while :; do
+    ran=0
+    for side in goc go; do
+      ((kept[$side] < runs && tries[$side] < 10 * runs)) || continue
+      ran=1
+      tries[$side]=$((tries[$side] + 1))
+      if run_one "$side" "$w"; then kept[$side]=$((kept[$side] + 1)); fi
+    done
+    ((ran)) || break
+  done
+done
+elapsed=$((SECONDS - start))
+
+# ---- table ----
+vals() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2" | sort -g; } # metric $1 of file $2, sorted
+median() { awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "–" }'; } # lower middle if even
+range() { awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) print lo "–" hi; else print "–" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "–" || b == "–" || b + 0 == 0) print "–"; else printf "%.2f", a / b }'; }
+checks() { # "ok/runs", then how many crashed or timed out, if any
+  local bad
+  bad=$(sed -n 's/.* check=\(crashed\|timeout\).*/\1/p' "$1" | sort | uniq -c | awk '{ printf ", %s %s", $1, $2 }')
+  echo "$(grep -c ' check=ok' "$1" || true)/$(wc -l <"$1")${bad:+ (${bad#, })}"
+}
+
+rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
+echo "goc $rev vs $(go version), nproc $cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $runs runs each, goc and Go alternating${max_others:+, runs with others above $max_others% CPU redone}"
+echo
+echo "| workload | metric | goc median | Go median | goc/Go | goc min–max | Go min–max | peak RSS KiB goc | peak RSS KiB Go | others' CPU % (max) | checks ok goc | checks ok Go |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for w in "$@"; do
+  c=$tmp/$w.goc g=$tmp/$w.go
+  rss_c=$(vals peak_rss_kib "$c" | median) rss_g=$(vals peak_rss_kib "$g" | median)
+  others=$(cat "$c" "$g" | sed -n 's/.* others_cpu_pct=\([^ ]*\).*/\1/p' | sort -g | tail -n1)
+  keys=$(cat "$c" "$g" | grep -o ' [a-z_]*=' | tr -d ' =' | awk '!seen[$0]++' |
+    grep -vxE 'check|peak_rss_kib|others_cpu_pct' || true)
+  [[ -n $keys ]] || keys="(no metric)"
+  for k in $keys; do
+    mc=$(vals "$k" "$c" | median) mg=$(vals "$k" "$g" | median)
+    echo "| $w | $k | $mc | $mg | $(ratio "$mc" "$mg") | $(vals "$k" "$c" | range) | $(vals "$k" "$g" | range) | $rss_c | $rss_g | ${others:-–} | $(checks "$c") | $(checks "$g") |"
+  done
+done
+echo
+echo "timed runs took ${elapsed}s of wall time (including lock waits and redone runs)"
