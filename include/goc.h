@@ -42,6 +42,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define GOC_NORETURN [[noreturn]]
+#else
+#define GOC_NORETURN _Noreturn
 #endif
 
 #define GOC_VERSION_MAJOR 0
@@ -143,7 +146,7 @@ void goc_yield(void);
  * deadlock!" and status 2, as in Go. On a thread that is not a goroutine
  * it ends that thread (pthread_exit).
  */
-_Noreturn void goc_exit(void);
+GOC_NORETURN void goc_exit(void);
 
 /* goc_id — the running goroutine's id (ids start at 1 and are never
  * reused; the main goroutine is 1); 0 on a thread that is not running a
@@ -174,7 +177,7 @@ int goc_maxprocs(int n);
  * goc_panic — print "panic: <formatted message> [goroutine N]" on stderr
  * and exit the process with status 2 (stdio flushed). Go: panic(…)
  */
-_Noreturn void goc_panic(const char *fmt, ...)
+GOC_NORETURN void goc_panic(const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 1, 2)))
 #endif

@@ -8,7 +8,7 @@ static void pool_push_list(struct cache_pool *pool, struct cache_node *head,
 {
 	spin_lock(&pool->lock);
 	tail->next = pool->head;
-	pool->head = head;
+	store_relaxed(&pool->head, head);
 	pool->n += n;
 	spin_unlock(&pool->lock);
 }
@@ -29,7 +29,7 @@ void *goc_cache_get(struct cache_local *l, struct cache_pool *pool, int batch)
 		spin_unlock(&pool->lock);
 		return NULL;
 	}
-	pool->head = x->next;
+	store_relaxed(&pool->head, x->next);
 	pool->n--;
 	if (l) { /* take a batch more for l */
 		struct cache_node **cut = &pool->head;
@@ -40,7 +40,7 @@ void *goc_cache_get(struct cache_local *l, struct cache_pool *pool, int batch)
 		}
 		l->head = pool->head;
 		l->n = n;
-		pool->head = *cut;
+		store_relaxed(&pool->head, *cut);
 		pool->n -= n;
 		*cut = NULL;
 	}

@@ -11,7 +11,9 @@
  * goroutine is parked in the operation's frame, so the record is valid
  * until the goroutine is readied, and nobody touches it after that. A
  * select enqueues one waiter per case; the first waker to win the CAS on
- * g->select_done fires the select, the others skip its waiters.
+ * g->select_done fires the select and takes that waiter out; the select's
+ * other waiters stay queued (wakers pass over them) until the select
+ * itself takes them out.
  */
 #ifndef GOC_CHAN_H
 #define GOC_CHAN_H
@@ -26,7 +28,6 @@ struct waiter {
 	goc_chan *c;
 	void *elem;      /* send: the value; receive: where it goes (NULL: drop) */
 	bool is_select;
-	bool queued;     /* in c's queue; under c's lock */
 	bool success;    /* set by the waker: a value passed (false: closed) */
 	int32_t index;   /* the select case */
 };
@@ -62,7 +63,6 @@ static inline void waitq_push(struct waitq *q, struct waiter *w)
 	else
 		store_relaxed(&q->head, w);
 	q->tail = w;
-	w->queued = true;
 }
 
 static inline void waitq_remove(struct waitq *q, struct waiter *w)
@@ -76,23 +76,25 @@ static inline void waitq_remove(struct waitq *q, struct waiter *w)
 	else
 		q->tail = w->prev;
 	w->next = w->prev = NULL;
-	w->queued = false;
 }
 
-/* The first waiter that may be woken: a plain one, or a select whose CAS
- * we win. Waiters of a select that already fired are dropped. */
+/* The first waiter that may be woken, taken out of q: a plain one, or a
+ * select whose CAS we win. A waiter of a select that already fired stays
+ * where it is: only its owner takes it out (under this lock), so a
+ * channel a goroutine still waits on is never freed under it, and the
+ * owner knows which channels it must lock again without looking. */
 static inline struct waiter *waitq_take(struct waitq *q)
 {
-	struct waiter *w;
-	while ((w = q->head)) {
-		waitq_remove(q, w);
-		if (!w->is_select)
-			return w;
-		uint32_t zero = 0;
-		if (cas(&w->g->select_done, &zero, 1)) {
+	for (struct waiter *w = q->head; w; w = w->next) {
+		if (w->is_select) {
+			uint32_t zero = 0;
+			if (load_relaxed(&w->g->select_done) ||
+			    !cas(&w->g->select_done, &zero, 1))
+				continue;
 			w->g->param = w;
-			return w;
 		}
+		waitq_remove(q, w);
+		return w;
 	}
 	return NULL;
 }

@@ -171,7 +171,7 @@ static void newm(struct p *p, bool spinning)
 static struct m *midle_get(void)
 {
 	struct m **link = &goc_sched.midle;
-	if (*link && (*link)->timer_sleeper && (*link)->schedlink)
+	if (*link && load_relaxed(&(*link)->timer_sleeper) && (*link)->schedlink)
 		link = &(*link)->schedlink;
 	struct m *m = *link;
 	if (!m)
@@ -179,9 +179,9 @@ static struct m *midle_get(void)
 	*link = m->schedlink;
 	m->schedlink = NULL;
 	goc_sched.nmidle--;
-	if (m->timer_sleeper) {
-		m->timer_sleeper = false;
-		goc_sched.tsleeper = NULL;
+	if (load_relaxed(&m->timer_sleeper)) {
+		store_relaxed(&m->timer_sleeper, false);
+		store_relaxed(&goc_sched.tsleeper, NULL);
 	}
 	return m;
 }
@@ -250,7 +250,7 @@ static bool tsleep(struct m *m, int64_t until)
 	store_relaxed(&m->wake, M_ASLEEP);
 	if (w == M_WAKE_RECHECK_TIMERS || nanotime() < until) {
 		int64_t next = goc_timers_earliest(NULL);
-		goc_sched.tsleep_until = next ? next : INT64_MAX;
+		store_relaxed(&goc_sched.tsleep_until, next ? next : INT64_MAX);
 		spin_unlock(&goc_sched.lock);
 		return false;
 	}
@@ -258,13 +258,13 @@ static bool tsleep(struct m *m, int64_t until)
 	struct p *p = goc_pidle_get();
 	if (!p) {
 		/* Every P is busy; they fire their own timers. Look again soon. */
-		goc_sched.tsleep_until = nanotime() + GOC_MILLISECOND;
+		store_relaxed(&goc_sched.tsleep_until, nanotime() + GOC_MILLISECOND);
 		spin_unlock(&goc_sched.lock);
 		return false;
 	}
 	midle_remove(m);
-	m->timer_sleeper = false;
-	goc_sched.tsleeper = NULL;
+	store_relaxed(&m->timer_sleeper, false);
+	store_relaxed(&goc_sched.tsleeper, NULL);
 	m->nextp = p;
 	spin_unlock(&goc_sched.lock);
 	return true;
@@ -280,16 +280,16 @@ void goc_stopm(struct m *m)
 	if (!goc_sched.tsleeper) {
 		int64_t until = goc_timers_earliest(NULL);
 		if (until) {
-			goc_sched.tsleeper = m;
-			goc_sched.tsleep_until = until;
-			m->timer_sleeper = true;
+			store_relaxed(&goc_sched.tsleeper, m);
+			store_relaxed(&goc_sched.tsleep_until, until);
+			store_relaxed(&m->timer_sleeper, true);
 		}
 	}
 	spin_unlock(&goc_sched.lock);
 	for (;;) {
 		if (load_acquire(&m->wake) == M_WAKE_WITH_P)
 			break;
-		if (m->timer_sleeper) {
+		if (load_relaxed(&m->timer_sleeper)) {
 			if (tsleep(m, load_relaxed(&goc_sched.tsleep_until)))
 				break;
 		} else {
@@ -319,7 +319,7 @@ void goc_timers_wake(int64_t when)
 		sleeper = goc_sched.tsleeper;
 		bool kick = sleeper && when < goc_sched.tsleep_until;
 		if (kick) {
-			goc_sched.tsleep_until = when;
+			store_relaxed(&goc_sched.tsleep_until, when);
 			uint32_t asleep = M_ASLEEP;
 			kick = cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS);
 		}
@@ -377,14 +377,31 @@ static int default_procs(void)
 	return n > 0 ? (n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n) : 1;
 }
 
+/* Wait until every P being removed has been given up. The caller's own P
+ * may be one: a yield takes it through the scheduler, which retires it. */
+static void wait_retired(void)
+{
+	while (load_acquire(&goc_sched.retiring) > 0) {
+		if (goc_getg())
+			goc_yield();
+		if (load_acquire(&goc_sched.retiring) == 0)
+			break;
+		if (goc_getg())
+			goc_sleep(20 * GOC_MICROSECOND);
+		else
+			usleep(20);
+	}
+}
+
 /* Grow to n Ps; under lock. */
 static void procs_grow(int32_t old, int32_t n)
 {
 	for (int32_t i = old; i < n; i++) {
 		struct p *p = goc_sched.allp[i];
 		if (!p) {
-			p = goc_sched.allp[i] = p_new(i);
-			goc_sched.nallp = i + 1;
+			p = p_new(i);
+			store_release(&goc_sched.allp[i], p);
+			store_release(&goc_sched.nallp, i + 1);
 			goc_pidle_put(p);
 		} else if (load_relaxed(&p->retire)) { /* still running: keep it */
 			store_relaxed(&p->retire, 0);
@@ -396,58 +413,63 @@ static void procs_grow(int32_t old, int32_t n)
 	store_release(&goc_sched.nprocs, n);
 }
 
-/* Shrink to n Ps; under lock. Idle Ps leave now, running ones when their
- * M next schedules. */
-static void procs_shrink(int32_t old, int32_t n)
+/* Shrink to n Ps; under lock. Idle Ps leave now — they are listed in
+ * dead[] for procs_drain to hand on their timers and stacks once the lock
+ * is released — and running ones when their M next schedules. Returns the
+ * number listed. */
+static int32_t procs_shrink(int32_t old, int32_t n, struct p **dead)
 {
+	int32_t ndead = 0;
 	store_release(&goc_sched.nprocs, n);
 	for (int32_t i = n; i < old; i++) {
 		struct p *p = goc_sched.allp[i];
 		if (p->status == P_IDLE) {
 			pidle_remove(p);
 			p->status = P_DEAD;
-			goc_timers_move(p, goc_sched.allp[0]);
-			goc_stack_cache_flush(p);
+			dead[ndead++] = p;
 		} else if (p->status == P_RUNNING) {
 			store_relaxed(&p->retire, 1);
 			add_fetch(&goc_sched.retiring, 1);
 		}
 	}
+	return ndead;
+}
+
+static void procs_drain(struct p **dead, int32_t ndead)
+{
+	for (int32_t i = 0; i < ndead; i++) {
+		goc_timers_move(dead[i], goc_sched.allp[0]);
+		goc_stack_cache_flush(dead[i]);
+	}
 }
 
 GOC_API int goc_maxprocs(int n)
 {
+	/* One resize at a time: a P that died idle is drained below, and must
+	 * not come back to life meanwhile. */
+	static goc_mutex resizing;
 	runtime_ensure();
-	spin_lock(&goc_sched.lock);
-	int32_t old = goc_sched.nprocs;
-	if (n <= 0 || n == old) {
-		spin_unlock(&goc_sched.lock);
-		return old;
-	}
+	if (n <= 0)
+		return load_acquire(&goc_sched.nprocs);
 	if (n > GOC_MAXPROCS_MAX)
 		n = GOC_MAXPROCS_MAX;
+	static struct p *dead[GOC_MAXPROCS_MAX]; /* under resizing */
+	goc_mutex_lock(&resizing);
+	spin_lock(&goc_sched.lock);
+	int32_t old = goc_sched.nprocs, ndead = 0;
 	if (n > old)
 		procs_grow(old, n);
-	else
-		procs_shrink(old, n);
+	else if (n < old)
+		ndead = procs_shrink(old, n, dead);
 	spin_unlock(&goc_sched.lock);
 	if (n > old) {
 		for (int i = old; i < n && load_relaxed(&goc_sched.gq_size) > 0; i++)
 			goc_startm(NULL, false);
-		return old;
+	} else if (n < old) {
+		procs_drain(dead, ndead);
+		wait_retired();
 	}
-	/* Wait until every removed P has been given up. Our own P may be one:
-	 * a yield takes us through the scheduler, which retires it. */
-	while (load_acquire(&goc_sched.retiring) > 0) {
-		if (goc_getg())
-			goc_yield();
-		if (load_acquire(&goc_sched.retiring) == 0)
-			break;
-		if (goc_getg())
-			goc_sleep(20 * GOC_MICROSECOND);
-		else
-			usleep(20);
-	}
+	goc_mutex_unlock(&resizing);
 	return old;
 }
 
@@ -514,11 +536,11 @@ static void runtime_init(void)
 	int n = default_procs();
 	goc_sched.goid_gen = 1; /* id 1 is the main goroutine's */
 	for (int32_t i = 0; i < n; i++) {
-		goc_sched.allp[i] = p_new(i);
+		store_release(&goc_sched.allp[i], p_new(i));
 		goc_pidle_put(goc_sched.allp[i]);
 	}
-	goc_sched.nallp = n;
-	goc_sched.nprocs = n;
+	store_release(&goc_sched.nallp, n);
+	store_release(&goc_sched.nprocs, n);
 	goc_signal_init();
 	goc_sysmon_start();
 	store_release(&goc_runtime_started, true);

@@ -171,6 +171,7 @@ struct p {
 	struct g *runnext ALIGNED_CACHE; /* atomic: owner xchg, thieves CAS */
 	uint64_t schedtick;  /* schedules done; relaxed, sampled by sysmon */
 	uint32_t fair_due;   /* atomic: sysmon asks for the oldest to run next */
+	uint32_t runnext_streak; /* owner only: runnext taken in a row */
 	struct m *m;         /* M holding it */
 	int32_t id;
 	uint32_t status;     /* enum p_status; under sched.lock */
@@ -185,6 +186,7 @@ struct p {
 	struct timers timers;
 
 	uint64_t sysmon_tick;  /* sysmon only: schedtick at its last look */
+	int64_t sysmon_top;    /* sysmon only: runq.top at its last look */
 	uint32_t sysmon_stale; /* atomic: sysmon saw work queued and no progress;
 	                        * thieves may then take runnext too */
 };
@@ -259,6 +261,7 @@ struct sched {
 	int32_t nthread_known;   /* atomic: such threads alive that used goc */
 
 	uint32_t sysmon_watch;   /* atomic: work queued lazily; look soon */
+	uint32_t sysmon_nap;     /* futex: sysmon's long sleep; 1 while in it */
 	uint32_t sysmon_wake;    /* futex: sysmon sleeps on it when all is idle */
 	uint32_t sysmon_idle;    /* atomic: 1 while sysmon sleeps indefinitely */
 	pid_t sysmon_tid;
@@ -325,12 +328,14 @@ void goc_p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
 void goc_check_dead(void) GOC_HIDDEN;         /* under sched.lock */
 void goc_sysmon_kick(void) GOC_HIDDEN;
 
+void goc_sysmon_watch_slow(void) GOC_HIDDEN;
+
 /* Work was queued without waking anyone: sysmon should look soon. */
 static inline void goc_sysmon_watch(void)
 {
 	if (load_relaxed(&goc_sched.npidle) > 0 &&
 	    !load_relaxed(&goc_sched.sysmon_watch))
-		store_relaxed(&goc_sched.sysmon_watch, 1);
+		goc_sysmon_watch_slow();
 }
 int64_t goc_next_goid(struct p *p) GOC_HIDDEN;
 void goc_m_idle_wait(struct m *m, int64_t until) GOC_HIDDEN;

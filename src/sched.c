@@ -23,8 +23,9 @@
  * sysmon, which watches closely (tens of microseconds) while such work
  * exists and a P is idle.
  *
- * Fairness. Every 61st schedule of a P takes from the global queue first,
- * and once per time slice (sysmon sets p->fair_due every 10 ms) a P takes
+ * Fairness. Every 61st schedule of a P takes from the global queue first;
+ * after 16 runnext goroutines in a row the deque gets a turn; and once per
+ * time slice (sysmon sets p->fair_due every 10 ms) a P takes
  * its own oldest goroutine instead of the newest, so nothing waits forever
  * behind a stream of new work — without turning a depth-first spawn tree
  * breadth-first, which a per-count rule would.
@@ -58,6 +59,7 @@ NOINLINE_NOIPA struct m *goc_getm(void) { return tls_m; }
 NOINLINE_NOIPA void goc_setm(struct m *m) { tls_m = m; }
 
 #define FAIRNESS_TICKS 61
+#define RUNNEXT_STREAK 16
 
 /* ---- switching -------------------------------------------------------- */
 
@@ -114,7 +116,8 @@ static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
  * with the fairness ticks. NULL: go to g0 and look further. */
 static struct gnode *runq_get_local(struct p *p)
 {
-	uint64_t tick = ++p->schedtick;
+	uint64_t tick = p->schedtick + 1;
+	store_relaxed(&p->schedtick, tick); /* sysmon reads it */
 	if (unlikely(tick % FAIRNESS_TICKS == 0) &&
 	    load_relaxed(&goc_sched.gq_size) > 0) {
 		spin_lock(&goc_sched.lock);
@@ -123,9 +126,17 @@ static struct gnode *runq_get_local(struct p *p)
 		if (node)
 			return node;
 	}
-	struct g *g = xchg(&p->runnext, NULL);
-	if (g)
-		return &g->node;
+	/* runnext first, but not forever: a pair handing off to each other
+	 * through it would keep the deque waiting. */
+	if (p->runnext_streak < RUNNEXT_STREAK ||
+	    load_relaxed(&p->runq.bottom) <= load_relaxed(&p->runq.top)) {
+		struct g *g = xchg(&p->runnext, NULL);
+		if (g) {
+			p->runnext_streak++;
+			return &g->node;
+		}
+	}
+	p->runnext_streak = 0;
 	if (unlikely(load_relaxed(&p->fair_due))) {
 		store_relaxed(&p->fair_due, 0);
 		struct gnode *node = goc_runq_steal(p); /* our own oldest */
@@ -207,16 +218,25 @@ struct g *goc_waiter_self(void)
 	return &thread_waiter;
 }
 
-/* A thread that is not running a goroutine waits on its futex word. */
+/* A thread that is not running a goroutine waits on its futex word. It
+ * counts as blocked (for deadlock detection) from before it lets wakers
+ * in until a waker readies it: the waker uncounts it, so a thread that is
+ * woken but not yet running is never taken for a blocked one. */
 static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 {
 	add_fetch(&goc_sched.nthread_blocked, 1);
 	if (unlock)
 		unlock(arg);
+	/* If every M is idle already, no one else will look: we might be the
+	 * last hope of the program, and blocked. */
+	if (load_acquire(&goc_runtime_started)) {
+		spin_lock(&goc_sched.lock);
+		goc_check_dead();
+		spin_unlock(&goc_sched.lock);
+	}
 	while (load_acquire(&self->wake) == 0)
 		goc_futex_wait(&self->wake, 0, -1);
 	store_relaxed(&self->wake, 0);
-	add_fetch(&goc_sched.nthread_blocked, -1);
 }
 
 void goc_park(void (*unlock)(void *), void *arg, enum wait_reason r)
@@ -237,6 +257,7 @@ void goc_park(void (*unlock)(void *), void *arg, enum wait_reason r)
 void goc_ready(struct g *g, bool next)
 {
 	if (g->is_thread) {
+		add_fetch(&goc_sched.nthread_blocked, -1);
 		store_release(&g->wake, 1);
 		goc_futex_wake(&g->wake, 1);
 		return;
@@ -246,6 +267,7 @@ void goc_ready(struct g *g, bool next)
 	struct p *p = m ? m->p : NULL;
 	if (!p) {
 		goc_globq_put(&g->node);
+		fence_seq(); /* the queue, then nmspinning: see recheck_queues */
 		goc_wakep();
 		return;
 	}
@@ -367,6 +389,7 @@ static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
 		return -1;
 	add_fetch(&goc_sched.ext_spawned, 1);
 	goc_globq_put(&s->node);
+	fence_seq(); /* the queue, then nmspinning: see recheck_queues */
 	goc_wakep();
 	return 0;
 }
@@ -384,7 +407,7 @@ static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 		return -1;
 	store_relaxed(&p->nspawned, p->nspawned + 1);
 	if (likely(goc_runq_put(p, &s->node))) {
-		goc_wakep();
+		goc_sysmon_watch(); /* this P runs it unless sysmon moves it */
 		return 0;
 	}
 	struct g *cur = m->curg;
@@ -395,7 +418,7 @@ static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 	}
 	/* The queue is full: the spawner runs the newcomer now and waits in
 	 * the global queue, behind the work it made. */
-	p->schedtick++;
+	store_relaxed(&p->schedtick, p->schedtick + 1);
 	switch_from(m, cur, g_start(p, s), after_yield, NULL, false);
 	return 0;
 }
@@ -551,21 +574,23 @@ static void stop_spinning(struct m *m)
 		goc_wakep();
 }
 
-/* After giving up its P: is there work anywhere that was added while we
- * looked? Then take an idle P back. */
+/* After giving up its P and spinning: is there work anywhere that was
+ * added while we looked (a submitter that saw us spinning did not wake
+ * anyone)? Then take an idle P back. */
 static struct p *recheck_queues(void)
 {
+	bool work = load_seq(&goc_sched.gq_size) > 0;
 	int32_t n = load_relaxed(&goc_sched.nprocs);
-	for (int32_t i = 0; i < n; i++) {
-		struct p *v = goc_sched.allp[i];
-		if (v && !goc_runq_empty(v)) {
-			spin_lock(&goc_sched.lock);
-			struct p *p = goc_pidle_get();
-			spin_unlock(&goc_sched.lock);
-			return p;
-		}
+	for (int32_t i = 0; i < n && !work; i++) {
+		struct p *v = load_acquire(&goc_sched.allp[i]);
+		work = v && !goc_runq_empty(v);
 	}
-	return NULL;
+	if (!work)
+		return NULL;
+	spin_lock(&goc_sched.lock);
+	struct p *p = goc_pidle_get();
+	spin_unlock(&goc_sched.lock);
+	return p;
 }
 
 static struct gnode *find_runnable(struct m *m)

@@ -15,8 +15,9 @@
  *    switched out (with the deadline timer armed, if any).
  * 5. The first waker — a channel operation or the timer — wins the CAS on
  *    g->select_done and leaves the winning waiter in g->param (NULL: the
- *    timer). On waking, the select locks every channel again and takes
- *    its other waiters out of their queues.
+ *    timer). On waking, the select locks the channels again (but the one
+ *    whose operation completed, which its peer may already have freed)
+ *    and takes its other waiters out of their queues.
  *
  * Up to GOC_SELECT_STACK_CASES cases work in arrays on the stack; more
  * take one heap allocation per call.
@@ -212,17 +213,27 @@ static struct waiter *wait_cases(struct sel *s, int64_t until)
 	return g->param;
 }
 
-/* After waking: take our other waiters out of their queues; free any
- * channel that was released meanwhile and that we were the last to wait
- * on. */
-static void dequeue_rest(struct sel *s)
+/* After waking: take our other waiters out of their queues (nobody else
+ * does, see waitq_take), and free any channel that was released meanwhile
+ * and that we were the last to wait on. The channel of the case that
+ * fired is not touched unless another of our cases waits on it too: its
+ * peer may have released it the moment the operation completed. */
+static void dequeue_rest(struct sel *s, struct waiter *won)
 {
+	goc_chan *skip = won ? won->c : NULL;
+	for (size_t k = 0; skip && k < s->npoll; k++) {
+		struct waiter *w = &s->waiters[s->poll[k]];
+		if (w != won && w->c == skip)
+			skip = NULL; /* queued there still: it keeps the channel alive */
+	}
 	bool orphans = false;
-	lock_all(s);
+	for (size_t i = 0; i < s->nlocks; i++)
+		if (s->locks[i] != skip)
+			spin_lock(&s->locks[i]->lock);
 	for (size_t k = 0; k < s->npoll; k++) {
 		uint32_t i = s->poll[k];
 		struct waiter *w = &s->waiters[i];
-		if (!w->queued)
+		if (w == won)
 			continue;
 		goc_chan *c = w->c;
 		waitq_remove(s->cases[i].dir == GOC_SEND ? &c->sendq : &c->recvq, w);
@@ -232,7 +243,9 @@ static void dequeue_rest(struct sel *s)
 			orphans = true;
 		}
 	}
-	unlock_all(s);
+	for (size_t i = s->nlocks; i-- > 0;)
+		if (s->locks[i] != skip)
+			spin_unlock(&s->locks[i]->lock);
 	for (size_t i = 0; orphans && i < s->nlocks; i++)
 		if (s->locks[i]->magic == CHAN_DEAD)
 			goc_chan_free(s->locks[i]);
@@ -273,7 +286,7 @@ static int run_select(struct sel *s, size_t n, bool block, int64_t until)
 		return chosen;
 	}
 	struct waiter *won = wait_cases(s, until);
-	dequeue_rest(s);
+	dequeue_rest(s, won);
 	if (!won)
 		return -1;
 	goc_case *cs = &s->cases[won->index];

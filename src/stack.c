@@ -181,6 +181,7 @@ void goc_stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
 	g->node.kind = NODE_G;
 	g->stack_lo = (char *)g + sizeof_g_rounded() - size;
 	g->stack_size = size;
+	san_stack_register(g->stack_lo, size); /* once per slot, for Valgrind */
 	if (fresh == SLOT_FRESH_CANARY) {
 		g->canary = 1;
 		*(uint64_t *)g->stack_lo = CANARY;
@@ -195,7 +196,6 @@ static char *map_region(size_t size)
 		return NULL;
 	/* Never let a stack's first touch fault in a huge page. */
 	madvise(p, size, MADV_NOHUGEPAGE);
-	san_stack_register(p, size);
 	return p;
 }
 

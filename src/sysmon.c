@@ -29,6 +29,7 @@
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
 #define TIME_SLICE (10 * GOC_MILLISECOND) /* Go's scheduling quantum */
+#define SLOW_SCHEDULE (5 * GOC_MICROSECOND) /* see find_stale_work */
 
 static bool has_queued_work(struct p *p)
 {
@@ -36,9 +37,15 @@ static bool has_queued_work(struct p *p)
 	       load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
 }
 
-/* Look at every running P; true if some work waits that an idle P could
- * take. */
-static bool find_stale_work(void)
+/* Look at every P; true if some work waits that an idle P could take:
+ *  - stuck: the P made no schedule since the last look while goroutines
+ *    are queued on it (its runnext may then be stolen too);
+ *  - slow: its oldest queued goroutine has not moved since the last look
+ *    and its goroutines run long between switches (over SLOW_SCHEDULE on
+ *    average): CPU-bound work that another core should share. Goroutines
+ *    that switch every few hundred nanoseconds are talking to each other
+ *    through channels; spreading them over cores only slows them down. */
+static bool find_stale_work(int64_t elapsed)
 {
 	bool stale = false;
 	int32_t n = load_acquire(&goc_sched.nprocs);
@@ -47,13 +54,16 @@ static bool find_stale_work(void)
 		if (!p)
 			continue;
 		uint64_t tick = load_relaxed(&p->schedtick);
-		if (tick == p->sysmon_tick && has_queued_work(p)) {
-			store_relaxed(&p->sysmon_stale, 1);
-			stale = true;
-		} else {
-			p->sysmon_tick = tick;
-			store_relaxed(&p->sysmon_stale, 0);
-		}
+		int64_t top = load_acquire(&p->runq.top);
+		int64_t bottom = load_acquire(&p->runq.bottom);
+		uint64_t ticks = tick - p->sysmon_tick;
+		bool stuck = ticks == 0 && has_queued_work(p);
+		bool slow = bottom > top && top == p->sysmon_top &&
+		            (int64_t)ticks * SLOW_SCHEDULE < elapsed;
+		store_relaxed(&p->sysmon_stale, stuck);
+		stale = stale || stuck || slow;
+		p->sysmon_tick = tick;
+		p->sysmon_top = top;
 	}
 	return stale;
 }
@@ -97,6 +107,25 @@ static void wait_for_work(void)
 	store_relaxed(&goc_sched.sysmon_wake, 0);
 }
 
+/* The long sleep, SYSMON_PERIOD, cut short by goc_sysmon_watch_slow. */
+static void nap(void)
+{
+	store_seq(&goc_sched.sysmon_nap, 1);
+	if (!load_seq(&goc_sched.sysmon_watch))
+		goc_futex_wait(&goc_sched.sysmon_nap, 1, SYSMON_PERIOD);
+	store_relaxed(&goc_sched.sysmon_nap, 0);
+}
+
+/* The first report of lazily queued work ends a long sleep: stranded work
+ * is then found in tens of microseconds, not a millisecond. */
+void goc_sysmon_watch_slow(void)
+{
+	if (xchg(&goc_sched.sysmon_watch, 1) == 0 &&
+	    load_seq(&goc_sched.sysmon_nap) &&
+	    xchg(&goc_sched.sysmon_nap, 0))
+		goc_futex_wake(&goc_sched.sysmon_nap, 1);
+}
+
 void goc_sysmon_kick(void)
 {
 	if (load_seq(&goc_sched.sysmon_idle)) {
@@ -110,16 +139,23 @@ static void *sysmon_main(void *arg)
 	(void)arg;
 	pthread_setname_np(pthread_self(), "goc-sysmon");
 	store_relaxed(&goc_sched.sysmon_tid, (pid_t)syscall(SYS_gettid));
+	int64_t last_look = nanotime();
 	for (;;) {
-		bool watch = xchg(&goc_sched.sysmon_watch, 0) != 0;
-		struct timespec period = {0, watch ? SYSMON_WATCH : SYSMON_PERIOD};
-		nanosleep(&period, NULL);
+		if (xchg(&goc_sched.sysmon_watch, 0)) {
+			struct timespec period = {0, SYSMON_WATCH};
+			nanosleep(&period, NULL);
+		} else {
+			nap();
+		}
 		if (all_idle()) {
 			wait_for_work();
 			continue;
 		}
+		int64_t now = nanotime();
 		ask_fairness();
-		if ((find_stale_work() || timers_overdue()) &&
+		bool stale = find_stale_work(now - last_look);
+		last_look = now;
+		if ((stale || timers_overdue()) &&
 		    load_relaxed(&goc_sched.npidle) > 0)
 			goc_wakep();
 	}

@@ -103,6 +103,7 @@ static void heap_remove(struct timers *ts, struct timer *t)
 void goc_timer_add(struct p *p, struct timer *t)
 {
 	struct timers *ts = &p->timers;
+	int64_t when = t->when; /* t may fire and vanish once unlocked */
 	spin_lock(&ts->lock);
 	int64_t old_first = ts->n ? ts->heap[0].when : 0;
 	store_relaxed(&t->p, p);
@@ -113,8 +114,8 @@ void goc_timer_add(struct p *p, struct timer *t)
 	}
 	publish_first(ts);
 	spin_unlock(&ts->lock);
-	if (old_first == 0 || t->when < old_first)
-		goc_timers_wake(t->when);
+	if (old_first == 0 || when < old_first)
+		goc_timers_wake(when);
 }
 
 /* Lock the heap that holds t; NULL if t is in none. */
@@ -149,6 +150,7 @@ bool goc_timer_del(struct timer *t)
 
 struct p *goc_timer_home(void)
 {
+	runtime_ensure();
 	struct m *m = goc_getm();
 	return m && m->p ? m->p : goc_sched.allp[0];
 }
@@ -174,8 +176,10 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 		struct timer *t = ts->heap[0].t;
 		heap_remove(ts, t);
 		publish_first(ts);
+		/* FIRING before p is cleared: goc_timer_del, which reads p
+		 * first, then sees that it is firing. */
+		store_relaxed(&t->state, TIMER_FIRING);
 		store_release(&t->p, NULL);
-		store_release(&t->state, TIMER_FIRING);
 		spin_unlock(&ts->lock);
 		fire(t, now);
 		spin_lock(&ts->lock);
@@ -204,7 +208,7 @@ int64_t goc_timers_earliest(struct p **owner)
 
 void goc_timers_move(struct p *from, struct p *to)
 {
-	if (from == to || load_relaxed(&from->timers.n) == 0)
+	if (from == to)
 		return;
 	struct p *lo = from->id < to->id ? from : to;
 	struct p *hi = lo == from ? to : from;

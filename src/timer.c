@@ -13,7 +13,9 @@
  * timer, waiting out a firing in progress (goc_timer_del), then empties
  * the channel's buffer. A firing compares the gen it was armed with to the
  * current one and does nothing if they differ; one that read gen just
- * before the bump has finished by the time the buffer is emptied.
+ * before the bump has finished by the time the buffer is emptied. Whether
+ * a stop stopped something (its result) also counts a firing that our
+ * bump cancelled: each delivering firing records its gen in `fired`.
  *
  * The firing function must not touch the goc_timer after it sets the
  * runtime timer's state to TIMER_IDLE: from then on stop may return and
@@ -27,9 +29,11 @@
 struct goc_timer {
 	struct timer t;
 	spinlock op_lock;   /* serialises stop, reset and free */
-	uint32_t gen;       /* atomic; bumped by stop and reset */
-	uint32_t armed_gen; /* gen when t was last added; under op_lock */
-	int64_t period;     /* tickers: > 0 */
+	uint32_t gen;       /* atomic; bumped by stop and reset; t.seq is the
+	                     * gen it was last armed in (under op_lock) */
+	uint32_t fired;     /* atomic: 1 + the gen of the last firing that
+	                     * delivered (sent, or started fn); 0: none */
+	int64_t period;     /* tickers: > 0; atomic (firing reads it) */
 	goc_chan *c;        /* NULL for after_func */
 	goc_func fn;
 	void *arg;
@@ -45,10 +49,12 @@ static void timer_fire(struct timer *t, int64_t now)
 		} else {
 			goc_go(tm->fn, tm->arg);
 		}
-		if (tm->period > 0) { /* next tick, skipping the ones missed */
-			int64_t when = t->when + tm->period;
+		store_release(&tm->fired, tm->t.seq + 1);
+		int64_t period = load_relaxed(&tm->period);
+		if (period > 0) { /* next tick, skipping the ones missed */
+			int64_t when = t->when + period;
 			if (when <= now)
-				when += ((now - when) / tm->period + 1) * tm->period;
+				when += ((now - when) / period + 1) * period;
 			t->when = when;
 			goc_timer_add(goc_timer_home(), t);
 			return; /* state is PENDING again */
@@ -67,14 +73,18 @@ static void arm(goc_timer *tm, int64_t ns)
 	goc_timer_add(goc_timer_home(), &tm->t);
 }
 
-/* Bump gen and take the timer out; true if it was pending, or if a value
- * it sent has not been received (then it is dropped). Under op_lock. */
+/* Bump gen and take the timer out. True if that stopped a firing: the
+ * timer was pending, or its firing was under way and our bump cancelled
+ * it, or the value it sent has not been received (it is dropped). Under
+ * op_lock. */
 static bool disarm(goc_timer *tm)
 {
-	add_fetch(&tm->gen, 1);
+	uint32_t gen = fetch_add(&tm->gen, 1);
 	bool pending = goc_timer_del(&tm->t);
 	/* A ticker may have re-armed itself while we waited for it. */
 	pending = goc_timer_del(&tm->t) || pending;
+	if (!pending && tm->t.seq == gen && load_acquire(&tm->fired) != gen + 1)
+		pending = true; /* armed in this generation, never delivered */
 	if (tm->c && goc_chan_try_recv(tm->c, NULL) == GOC_OK)
 		pending = true;
 	return pending;
@@ -139,9 +149,9 @@ GOC_API goc_chan *goc_timer_chan(goc_timer *t) { return t ? t->c : NULL; }
 GOC_API bool goc_timer_stop(goc_timer *tm)
 {
 	spin_lock(&tm->op_lock);
-	bool pending = disarm(tm);
+	bool stopped = disarm(tm) || tm->period > 0;
 	spin_unlock(&tm->op_lock);
-	return pending || tm->period > 0;
+	return stopped;
 }
 
 GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
@@ -151,7 +161,7 @@ GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
 	if (tm->period > 0) {
 		if (ns <= 0)
 			goc_panic("non-positive interval for goc_timer_reset of a ticker");
-		tm->period = ns;
+		store_relaxed(&tm->period, ns);
 	}
 	arm(tm, ns);
 	spin_unlock(&tm->op_lock);
