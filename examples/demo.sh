@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# demo.sh — run each example in turn, saying first what it shows.
+#   examples/demo.sh BUILD_DIR/examples        (make run does this)
+set -euo pipefail
+
+bin=${1:?usage: demo.sh DIR-WITH-EXAMPLE-PROGRAMS}
+
+demos=(
+	"print_numbers|a goroutine runs beside main; main's exit ends it (Go's rule)"
+	"workers|three goroutines sleep and print; the scheduler picks the order of each round"
+	"sum|a goroutine sends its result to main over an unbuffered channel"
+	"tour|goc_go, goc_wg, goc_sleep, goc_maxprocs, goc_numgoroutine in one page"
+)
+
+failed=0
+for d in "${demos[@]}"; do
+	name=${d%%|*}
+	what=${d#*|}
+	echo "==> $name: $what"
+	if [ ! -x "$bin/$name" ]; then
+		echo "    (not built: configure with -DGOC_EXAMPLES_CHANNELS=ON once channels are in)"
+		echo
+		continue
+	fi
+	start=$(date +%s%N)
+	if "$bin/$name"; then
+		end=$(date +%s%N)
+		printf '    (%s exited 0 after %d ms)\n\n' "$name" $(((end - start) / 1000000))
+	else
+		rc=$?
+		printf '    (%s FAILED: exit status %d)\n\n' "$name" "$rc"
+		failed=1
+	fi
+done
+exit $failed

@@ -1,0 +1,163 @@
+/*
+ * test_stack_overflow.c — running past the end of a goroutine's stack.
+ *
+ * The runtime prints "goroutine N: stack overflow (stack size S)", S the
+ * goroutine's stack size in bytes after rounding, and exits with status 2,
+ * whichever guard protects the stack: the default (a guard page region),
+ * GOC_STACK_GUARD=mprotect, or GOC_STACK_GUARD=canary — a word at the
+ * bottom of the stack, checked when the goroutine next switches out, so
+ * that case overruns the stack by less than the guard region (64 KiB) and
+ * then yields.
+ */
+#include "testing.h"
+
+static volatile size_t unbounded = SIZE_MAX; /* the compiler cannot tell */
+
+/* Recurse without end, after announcing the message it must cause. */
+static void overflow(void *arg)
+{
+	size_t stack_size = (size_t)(uintptr_t)arg;
+	expect_stderr_line("goroutine %lld: stack overflow (stack size %zu)",
+	                   (long long)goc_id(), stack_size);
+	use_stack(unbounded);
+	fail("unbounded recursion returned");
+}
+
+static void start_overflow(const goc_attr *attr, size_t reported_size)
+{
+	spawn_attr(attr, overflow, (void *)(uintptr_t)reported_size);
+	goc_sleep(10 * GOC_SECOND);
+	fail("no stack overflow was reported");
+}
+
+static void nothing(void *arg) { (void)arg; }
+
+static int overflow_reports_the_default_stack_size(void)
+{
+	for (int i = 0; i < 3; i++) /* so that the id is not simply 2 */
+		spawn(nothing, NULL);
+	start_overflow(NULL, GOC_STACK_DEFAULT);
+	return 0;
+}
+
+static int overflow_reports_a_size_rounded_up_to_pages(void)
+{
+	goc_attr attr = {.stack_size = 100000};
+	start_overflow(&attr, 102400); /* 25 pages */
+	return 0;
+}
+
+static int overflow_reports_a_size_rounded_up_to_the_minimum(void)
+{
+	goc_attr attr = {.stack_size = 1000};
+	start_overflow(&attr, GOC_STACK_MIN);
+	return 0;
+}
+
+static int overflow_reports_a_large_stack_size(void)
+{
+	goc_attr attr = {.stack_size = 2 * 1024 * 1024};
+	start_overflow(&attr, 2 * 1024 * 1024);
+	return 0;
+}
+
+static int overflow_reports_the_default_stack_size_with_mprotect_guard(void)
+{
+	return overflow_reports_the_default_stack_size();
+}
+
+static int overflow_reports_a_size_rounded_up_to_pages_with_mprotect_guard(void)
+{
+	return overflow_reports_a_size_rounded_up_to_pages();
+}
+
+static int overflow_in_main_reports_the_main_stack_size(void)
+{
+	overflow((void *)(uintptr_t)GOC_MAIN_STACK_SIZE);
+	return 0;
+}
+
+static goc_wg first_done;
+
+static void finish_at_once(void *arg)
+{
+	(void)arg;
+	goc_wg_done(&first_done);
+}
+
+static int overflow_on_a_reused_stack_is_reported(void)
+{
+	/* The first goroutines leave their stacks to the cache; the next
+	 * ones reuse them, guard included. */
+	goc_wg_add(&first_done, 16);
+	for (int i = 0; i < 16; i++)
+		spawn(finish_at_once, NULL);
+	goc_wg_wait(&first_done);
+	eventually(goc_numgoroutine() == 1, 10);
+	start_overflow(NULL, GOC_STACK_DEFAULT);
+	return 0;
+}
+
+/* ---- the canary guard ---- */
+
+static const char *stack_top;
+
+/* From a frame a few KiB above the bottom of the stack: write a 32 KiB
+ * array across the bottom (and the canary there), then switch. */
+static void smash_bottom_then_yield(void)
+{
+	volatile char big[32 * 1024];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (char)i;
+	goc_yield();
+	fail("the overrun was not detected when the goroutine switched out (%d)", big[0]);
+}
+
+static void overrun_by_a_little(void *arg)
+{
+	size_t stack_size = (size_t)(uintptr_t)arg;
+	expect_stderr_line("goroutine %lld: stack overflow (stack size %zu)",
+	                   (long long)goc_id(), stack_size);
+	stack_top = __builtin_frame_address(0);
+	use_stack_below(stack_top - stack_size + 8 * 1024, smash_bottom_then_yield);
+	fail("use_stack_below returned");
+}
+
+static void start_overrun(const goc_attr *attr, size_t stack_size)
+{
+	goc_maxprocs(1); /* main is the one the overrun goroutine yields to */
+	spawn_attr(attr, overrun_by_a_little, (void *)(uintptr_t)stack_size);
+	for (int64_t until = goc_now() + 10 * GOC_SECOND; goc_now() < until;)
+		goc_yield();
+	fail("no stack overflow was reported");
+}
+
+static int canary_overrun_is_reported_at_the_next_switch(void)
+{
+	start_overrun(NULL, GOC_STACK_DEFAULT);
+	return 0;
+}
+
+static int canary_overrun_of_an_attr_stack_is_reported(void)
+{
+	goc_attr attr = {.stack_size = 64 * 1024};
+	start_overrun(&attr, 64 * 1024);
+	return 0;
+}
+
+TEST_MAIN(
+	CASE(overflow_reports_the_default_stack_size, .status = 2),
+	CASE(overflow_reports_a_size_rounded_up_to_pages, .status = 2),
+	CASE(overflow_reports_a_size_rounded_up_to_the_minimum, .status = 2),
+	CASE(overflow_reports_a_large_stack_size, .status = 2),
+	CASE(overflow_in_main_reports_the_main_stack_size, .status = 2),
+	CASE(overflow_on_a_reused_stack_is_reported, .status = 2),
+	CASE(overflow_reports_the_default_stack_size_with_mprotect_guard,
+	     .status = 2, .env = {"GOC_STACK_GUARD=mprotect"}),
+	CASE(overflow_reports_a_size_rounded_up_to_pages_with_mprotect_guard,
+	     .status = 2, .env = {"GOC_STACK_GUARD=mprotect"}),
+	CASE(canary_overrun_is_reported_at_the_next_switch, .status = 2,
+	     .env = {"GOC_STACK_GUARD=canary"}),
+	CASE(canary_overrun_of_an_attr_stack_is_reported, .status = 2,
+	     .env = {"GOC_STACK_GUARD=canary"}),
+)
