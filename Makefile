@@ -6,7 +6,7 @@
 #
 # Also: make build | bench | format | format-check | clean | help
 # The build itself is CMake; this file only drives it. Build trees go under
-# build/. Extra CMake options: make build CMAKE_FLAGS='-DGOC_EXAMPLES_CHANNELS=ON'
+# build/. Extra CMake options: make build CMAKE_FLAGS='-DGOC_TEST_SCALE=10'
 
 CMAKE       ?= cmake
 BUILD       ?= build

@@ -10,6 +10,11 @@ demos=(
 	"workers|three goroutines sleep and print; the scheduler picks the order of each round"
 	"sum|a goroutine sends its result to main over an unbuffered channel"
 	"tour|goc_go, goc_wg, goc_sleep, goc_maxprocs, goc_numgoroutine in one page"
+	"pipeline|generator -> square -> print, three stages joined by channels; close ends each"
+	"sieve|the concurrent prime sieve: a chain of filter goroutines, one per prime"
+	"bank|the race the notes warn about: deposits lost without a mutex, none with goc_mutex"
+	"ratelimit|a worker pool paced by a Ticker: one job per 50 ms tick"
+	"timeout|select over a result and a Timer: a fast worker answers, a slow one times out"
 )
 
 failed=0
@@ -18,7 +23,7 @@ for d in "${demos[@]}"; do
 	what=${d#*|}
 	echo "==> $name: $what"
 	if [ ! -x "$bin/$name" ]; then
-		echo "    (not built: configure with -DGOC_EXAMPLES_CHANNELS=ON once channels are in)"
+		echo "    (not built)"
 		echo
 		continue
 	fi
