@@ -14,20 +14,19 @@
  * Ready. A goroutine made ready by the running one (a channel hand-off,
  * an unlock) goes to the P's runnext slot and runs next, in the readier's
  * time slice: a ping-pong stays on one P with no thread woken. If runnext
- * was taken, its previous occupant moves to the deque, still without a
- * wake-up: the readier usually blocks soon, and moving a hand-off to
- * another core costs more than it gains. New goroutines and goroutines
- * woken by timers or close go to the deque and wake an idle P if no M is
- * spinning (wakep): that is work another core should take at once. If the
- * running goroutine does not block, what waits behind it is rescued by
- * sysmon, which watches closely (tens of microseconds) while such work
- * exists and a P is idle.
+ * was taken, its previous occupant moves to the deque. New goroutines go
+ * to the deque too. Neither wakes a thread: the running goroutine usually
+ * blocks soon, and spreading goroutines that talk to each other over cores
+ * costs more than it gains. sysmon moves what should move (work stuck
+ * behind a goroutine that keeps running, CPU-bound goroutines); see
+ * sysmon.c. Goroutines woken by timers, close or broadcast, and work from
+ * threads without a P, do wake an idle P (wakep).
  *
  * Fairness. Every 61st schedule of a P takes from the global queue first;
  * after 16 runnext goroutines in a row the deque gets a turn; and once per
- * time slice (sysmon sets p->fair_due every 10 ms) a P takes
- * its own oldest goroutine instead of the newest, so nothing waits forever
- * behind a stream of new work — without turning a depth-first spawn tree
+ * time slice (sysmon sets p->fair_due every 10 ms) a P takes its own
+ * oldest goroutine instead of the newest, so nothing waits forever behind
+ * a stream of new work — without turning a depth-first spawn tree
  * breadth-first, which a per-count rule would.
  *
  * Finding work (g0 only): own P, global queue, timers, stealing from
@@ -219,14 +218,16 @@ struct g *goc_waiter_self(void)
 }
 
 /* A thread that is not running a goroutine waits on its futex word. It
- * counts as blocked (for deadlock detection) from before it lets wakers
- * in until a waker readies it: the waker uncounts it, so a thread that is
- * woken but not yet running is never taken for a blocked one. */
+ * counts as blocked (for deadlock detection) once its unlock callback has
+ * run (which may arm a deadline timer), until a waker readies it: the
+ * waker uncounts it, so a thread that is woken but not yet running is
+ * never taken for a blocked one. A waker may come first; the count then
+ * dips below zero for a moment, which only makes the detector wait. */
 static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 {
-	add_fetch(&goc_sched.nthread_blocked, 1);
 	if (unlock)
 		unlock(arg);
+	add_fetch(&goc_sched.nthread_blocked, 1);
 	/* If every M is idle already, no one else will look: we might be the
 	 * last hope of the program, and blocked. */
 	if (load_acquire(&goc_runtime_started)) {
@@ -633,6 +634,12 @@ static struct gnode *find_runnable(struct m *m)
 			spin_unlock(&goc_sched.lock);
 			stop_spinning(m);
 			return g;
+		}
+		if (load_relaxed(&p->retire)) {
+			/* goc_maxprocs removed it since we looked: retire it (at
+			 * the top of the loop), never leave it idle and marked. */
+			spin_unlock(&goc_sched.lock);
+			continue;
 		}
 		goc_pidle_put(p);
 		m->p = NULL;

@@ -4,17 +4,19 @@
  * and sleeps while all are idle (the timer sleeper, an idle M, watches
  * the timers then), so an idle program uses no CPU.
  *
- * Today it rescues work that waits behind a goroutine that does not block:
- * a P that made no schedule since the last look while it has goroutines
- * queued (runnext included, which readies leave there without waking
- * anyone) is marked stale and an idle P is woken to steal from it. It
- * also makes sure due timers do not wait for a busy P, and once per time
- * slice asks each P to run its oldest goroutine next (fairness, sched.c).
+ * Today it decides when work moves to another core. The scheduler queues
+ * new and readied goroutines on the running P without waking anyone
+ * (sched.c); sysmon wakes an idle P when work on a P is stuck behind a
+ * goroutine that keeps running, or when a P's goroutines are CPU-bound
+ * (find_stale_work). It also makes sure due timers do not wait for a busy
+ * P, and once per time slice asks each P to run its oldest goroutine next
+ * (fairness, sched.c).
  *
  * Its period is SYSMON_PERIOD, shortened to SYSMON_WATCH while the
  * scheduler reports work queued without a wake-up (sysmon_watch) and a
- * P is idle: then a goroutine that keeps running delays the work behind
- * it by tens of microseconds at most, not milliseconds.
+ * P is idle; the first such report ends a long sleep at once. Then a
+ * goroutine that keeps running delays the work behind it by tens of
+ * microseconds at most, not milliseconds.
  *
  * The seams for later work live here too: preempting a goroutine that
  * runs too long, and handing off the P of an M blocked in a system call.
