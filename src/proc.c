@@ -35,7 +35,7 @@ bool goc_runtime_started;
 
 #define M_STACK_SIZE ((size_t)256 * 1024)
 
-int goc_spawn_main(goc_func fn, void *arg) GOC_HIDDEN;
+int goc_spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 void goc_sysmon_start(void) GOC_HIDDEN;
 
 /* ---- Ps --------------------------------------------------------------- */
@@ -582,7 +582,7 @@ GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
 		p->m = m;
 	}
 	spin_unlock(&goc_sched.lock);
-	if (goc_spawn_main(main_body, &args) != 0)
+	if (goc_spawn_main(m->p, main_body, &args) != 0)
 		goc_fatal("cannot allocate the main goroutine's stack");
 	if (!m->p)
 		goc_stopm(m);

@@ -186,7 +186,7 @@ struct p {
 	struct timers timers;
 
 	uint64_t sysmon_tick;  /* sysmon only: schedtick at its last look */
-	int64_t sysmon_top;    /* sysmon only: runq.top at its last look */
+	int64_t sysmon_tick_time; /* sysmon only: when schedtick last moved */
 	uint32_t sysmon_stale; /* atomic: sysmon saw work queued and no progress;
 	                        * thieves may then take runnext too */
 };

@@ -443,10 +443,18 @@ GOC_API int goc_go(goc_func fn, void *arg)
 	return spawn(GOC_STACK_DEFAULT, fn, arg, NULL);
 }
 
-int goc_spawn_main(goc_func fn, void *arg) GOC_HIDDEN;
-int goc_spawn_main(goc_func fn, void *arg)
+/* The main goroutine, queued on p (the P of the thread that called
+ * goc_main, which runs it next), or globally if that thread has none. */
+int goc_spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
+int goc_spawn_main(struct p *p, goc_func fn, void *arg)
 {
-	return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
+	if (!p)
+		return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
+	struct gspawn *s = spawn_new(p, GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
+	if (!s)
+		return -1;
+	add_fetch(&goc_sched.ext_spawned, 1);
+	return goc_runq_put(p, &s->node) ? 0 : -1;
 }
 
 GOC_API void goc_yield(void)

@@ -7,16 +7,15 @@
  * Today it decides when work moves to another core. The scheduler queues
  * new and readied goroutines on the running P without waking anyone
  * (sched.c); sysmon wakes an idle P when work on a P is stuck behind a
- * goroutine that keeps running, or when a P's goroutines are CPU-bound
- * (find_stale_work). It also makes sure due timers do not wait for a busy
+ * goroutine that keeps running (find_stale_work). It also makes sure due timers do not wait for a busy
  * P, and once per time slice asks each P to run its oldest goroutine next
  * (fairness, sched.c).
  *
- * Its period is SYSMON_PERIOD, shortened to SYSMON_WATCH while the
- * scheduler reports work queued without a wake-up (sysmon_watch) and a
- * P is idle; the first such report ends a long sleep at once. Then a
- * goroutine that keeps running delays the work behind it by tens of
- * microseconds at most, not milliseconds.
+ * Its period is SYSMON_PERIOD, shortened to SYSMON_WATCH while work is
+ * queued on some P and another P is idle; the scheduler's first report of
+ * work queued without a wake-up (sysmon_watch) ends a long sleep at once. Then a
+ * goroutine that keeps running delays the work behind it by a quarter of
+ * a millisecond at most, not milliseconds.
  *
  * The seams for later work live here too: preempting a goroutine that
  * runs too long, and handing off the P of an M blocked in a system call.
@@ -31,7 +30,7 @@
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
 #define TIME_SLICE (10 * GOC_MILLISECOND) /* Go's scheduling quantum */
-#define SLOW_SCHEDULE (5 * GOC_MICROSECOND) /* see find_stale_work */
+#define STUCK_TIME (200 * GOC_MICROSECOND) /* see find_stale_work */
 
 static bool has_queued_work(struct p *p)
 {
@@ -39,15 +38,15 @@ static bool has_queued_work(struct p *p)
 	       load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
 }
 
-/* Look at every P; true if some work waits that an idle P could take:
- *  - stuck: the P made no schedule since the last look while goroutines
- *    are queued on it (its runnext may then be stolen too);
- *  - slow: its oldest queued goroutine has not moved since the last look
- *    and its goroutines run long between switches (over SLOW_SCHEDULE on
- *    average): CPU-bound work that another core should share. Goroutines
- *    that switch every few hundred nanoseconds are talking to each other
- *    through channels; spreading them over cores only slows them down. */
-static bool find_stale_work(int64_t elapsed)
+/* Look at every P; true if some work waits that an idle P could take: a
+ * P that has not scheduled for STUCK_TIME while goroutines are queued on
+ * it is stuck behind a goroutine that computes; its runnext may then be
+ * stolen too. A shorter pause (a page fault, the hypervisor taking the
+ * CPU away) is not worth moving goroutines for. A P that keeps switching
+ * is left alone even with work queued: its goroutines are talking to each
+ * other (through channels, locks), and spreading them over cores only
+ * moves their cache lines back and forth (see docs/design.md). */
+static bool find_stale_work(int64_t now, bool *queued)
 {
 	bool stale = false;
 	int32_t n = load_acquire(&goc_sched.nprocs);
@@ -56,16 +55,15 @@ static bool find_stale_work(int64_t elapsed)
 		if (!p)
 			continue;
 		uint64_t tick = load_relaxed(&p->schedtick);
-		int64_t top = load_acquire(&p->runq.top);
-		int64_t bottom = load_acquire(&p->runq.bottom);
-		uint64_t ticks = tick - p->sysmon_tick;
-		bool stuck = ticks == 0 && has_queued_work(p);
-		bool slow = bottom > top && top == p->sysmon_top &&
-		            (int64_t)ticks * SLOW_SCHEDULE < elapsed;
+		if (tick != p->sysmon_tick) {
+			p->sysmon_tick = tick;
+			p->sysmon_tick_time = now;
+		}
+		bool waits = has_queued_work(p);
+		bool stuck = waits && now - p->sysmon_tick_time >= STUCK_TIME;
+		*queued = *queued || waits;
 		store_relaxed(&p->sysmon_stale, stuck);
-		stale = stale || stuck || slow;
-		p->sysmon_tick = tick;
-		p->sysmon_top = top;
+		stale = stale || stuck;
 	}
 	return stale;
 }
@@ -141,9 +139,11 @@ static void *sysmon_main(void *arg)
 	(void)arg;
 	pthread_setname_np(pthread_self(), "goc-sysmon");
 	store_relaxed(&goc_sched.sysmon_tid, (pid_t)syscall(SYS_gettid));
-	int64_t last_look = nanotime();
+	bool queued = false; /* work was queued on some P at the last look */
 	for (;;) {
-		if (xchg(&goc_sched.sysmon_watch, 0)) {
+		bool watch = xchg(&goc_sched.sysmon_watch, 0) ||
+		             (queued && load_relaxed(&goc_sched.npidle) > 0);
+		if (watch) {
 			struct timespec period = {0, SYSMON_WATCH};
 			nanosleep(&period, NULL);
 		} else {
@@ -153,11 +153,9 @@ static void *sysmon_main(void *arg)
 			wait_for_work();
 			continue;
 		}
-		int64_t now = nanotime();
 		ask_fairness();
-		bool stale = find_stale_work(now - last_look);
-		last_look = now;
-		if ((stale || timers_overdue()) &&
+		queued = false;
+		if ((find_stale_work(nanotime(), &queued) || timers_overdue()) &&
 		    load_relaxed(&goc_sched.npidle) > 0)
 			goc_wakep();
 	}
