@@ -88,10 +88,29 @@ static size_t sizeof_g_rounded(void)
 	return (sizeof(struct g) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1);
 }
 
-/* The struct g sits in the top bytes of the slot, cache-line aligned. */
+/* The struct g sits at the top of the slot, cache-line aligned, lowered
+ * by the slot's colour: (slot number mod STACK_COLOURS) * COLOUR_STEP.
+ * Slots are a multiple of the page size apart, so without it every
+ * goroutine's hottest lines (its struct g, the frames of a parked
+ * goroutine) would share one page offset and so the same few cache sets;
+ * a ring of 1,000 goroutines then misses the cache on every hop. The
+ * colour stays inside the top page, so a parked goroutine still touches
+ * one page. */
+#define STACK_COLOURS 8
+#define COLOUR_STEP 256
+
 static struct g *g_of_slot(char *slot, size_t stack_size)
 {
-	return (struct g *)(slot + slot_size(stack_size) - sizeof_g_rounded());
+	size_t colour = ((uintptr_t)slot / slot_size(stack_size)) % STACK_COLOURS;
+	return (struct g *)(slot + slot_size(stack_size) - sizeof_g_rounded() -
+	                    colour * COLOUR_STEP);
+}
+
+/* The top of the slot holding g: the page boundary just above it. */
+static char *slot_top(struct g *g)
+{
+	uintptr_t top = (uintptr_t)g + sizeof_g_rounded() + PAGE - 1;
+	return (char *)(top & ~(uintptr_t)(PAGE - 1));
 }
 
 /* Does a guard installed with MADV_GUARD_INSTALL really fault? A write(2)
@@ -179,7 +198,7 @@ void goc_stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
 {
 	memset(g, 0, sizeof *g);
 	g->node.kind = NODE_G;
-	g->stack_lo = (char *)g + sizeof_g_rounded() - size;
+	g->stack_lo = slot_top(g) - size;
 	g->stack_size = size;
 	san_stack_register(g->stack_lo, size); /* once per slot, for Valgrind */
 	if (fresh == SLOT_FRESH_CANARY) {
