@@ -45,7 +45,7 @@ void goc_spin_lock_slow(spinlock *l)
 
 uint32_t goc_fastrand(void)
 {
-	static __thread uint32_t state;
+	static __thread uint32_t state __attribute__((tls_model("initial-exec")));
 	uint32_t x = state;
 	if (unlikely(x == 0))
 		x = (uint32_t)(uintptr_t)&state ^ (uint32_t)nanotime() ^ 0x9e3779b9u;

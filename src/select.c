@@ -36,13 +36,23 @@ struct sel {
 	struct timer *timer;  /* deadline, or NULL */
 };
 
+/* Fisher-Yates, inserting each case with a channel at a random place.
+ * One 32-bit random number yields several small ones: the high half of
+ * r * k is uniform in [0, k), and the low half is what is left of r for
+ * the next draw (Lemire). A fresh number every 8 cases keeps them
+ * independent enough for selects of any size. */
 static void shuffle_cases(struct sel *s, size_t n)
 {
+	uint64_t r = 0;
 	s->npoll = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!s->cases[i].ch)
 			continue;
-		size_t j = (size_t)(((uint64_t)goc_fastrand() * (s->npoll + 1)) >> 32);
+		if (s->npoll % 8 == 0)
+			r = goc_fastrand();
+		uint64_t m = r * (s->npoll + 1);
+		size_t j = (size_t)(m >> 32);
+		r = (uint32_t)m;
 		s->poll[s->npoll] = s->poll[j];
 		s->poll[j] = (uint32_t)i;
 		s->npoll++;
