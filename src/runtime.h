@@ -131,8 +131,10 @@ struct runq {
 };
 
 /* A timer: fn(arg) runs when `when` has passed. Lives wherever its owner
- * put it (a sleeping goroutine's stack, a goc_timer); heap_index says
- * where it sits in its P's heap (-1: not in a heap). */
+ * put it (a sleeping goroutine's stack, a goc_timer). A deletable timer
+ * (goc_timer_del may take it out before it fires) keeps heap_index, its
+ * place in its P's heap (-1: in none); the others are never written to
+ * while they wait, which keeps sifting the heap off their cache lines. */
 enum timer_state {
 	TIMER_IDLE,    /* in no heap */
 	TIMER_PENDING, /* in a heap */
@@ -146,15 +148,17 @@ struct timer {
 	void *arg;
 	struct p *p;     /* the P whose heap holds it; written under that lock */
 	int32_t heap_index;
+	bool deletable;
 	uint32_t state;  /* enum timer_state; atomic */
 	uint32_t seq;    /* users' generation counter */
 };
 
 /* A heap entry keeps `when` beside the timer, so that sifting reads one
- * array and not timers scattered over goroutine stacks. */
+ * array and not timers scattered over goroutine stacks; bit 0 of t marks
+ * a deletable timer, whose heap_index is kept up to date. */
 struct timer_slot {
 	int64_t when;
-	struct timer *t;
+	uintptr_t t;
 };
 
 struct timers {

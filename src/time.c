@@ -26,10 +26,18 @@ void goc_timers_wake(int64_t when) GOC_HIDDEN;
 
 /* ---- the heap --------------------------------------------------------- */
 
+#define SLOT_INDEXED ((uintptr_t)1)
+
+static struct timer *slot_timer(struct timer_slot slot)
+{
+	return (struct timer *)(slot.t & ~SLOT_INDEXED);
+}
+
 static void heap_set(struct timers *ts, int32_t i, struct timer_slot slot)
 {
 	ts->heap[i] = slot;
-	slot.t->heap_index = i;
+	if (slot.t & SLOT_INDEXED)
+		slot_timer(slot)->heap_index = i;
 }
 
 static void sift_up(struct timers *ts, int32_t i)
@@ -78,24 +86,27 @@ static bool heap_push(struct timers *ts, struct timer *t)
 		ts->heap = h;
 		ts->cap = cap;
 	}
-	heap_set(ts, ts->n++, (struct timer_slot){t->when, t});
-	sift_up(ts, t->heap_index);
+	uintptr_t tag = t->deletable ? SLOT_INDEXED : 0;
+	int32_t i = ts->n++;
+	heap_set(ts, i, (struct timer_slot){t->when, (uintptr_t)t | tag});
+	sift_up(ts, i);
 	return true;
 }
 
-/* Under ts->lock. */
-static void heap_remove(struct timers *ts, struct timer *t)
+/* Take out the timer at index i; returns it. Under ts->lock. */
+static struct timer *heap_remove_at(struct timers *ts, int32_t i)
 {
-	int32_t i = t->heap_index;
+	struct timer *t = slot_timer(ts->heap[i]);
 	struct timer_slot last = ts->heap[--ts->n];
 	t->heap_index = -1;
-	if (i == ts->n)
-		return;
-	heap_set(ts, i, last);
-	if (i > 0 && last.when < ts->heap[(i - 1) / 4].when)
-		sift_up(ts, i);
-	else
-		sift_down(ts, i);
+	if (i < ts->n) {
+		heap_set(ts, i, last);
+		if (i > 0 && last.when < ts->heap[(i - 1) / 4].when)
+			sift_up(ts, i);
+		else
+			sift_down(ts, i);
+	}
+	return t;
 }
 
 /* ---- the runtime's interface ------------------------------------------- */
@@ -136,7 +147,7 @@ bool goc_timer_del(struct timer *t)
 {
 	struct timers *ts = lock_owner(t);
 	if (ts) {
-		heap_remove(ts, t);
+		heap_remove_at(ts, t->heap_index);
 		publish_first(ts);
 		store_release(&t->p, NULL);
 		store_relaxed(&t->state, TIMER_IDLE);
@@ -173,8 +184,7 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 	if (!spin_trylock(&ts->lock))
 		return load_relaxed(&ts->first); /* someone else is at it */
 	while (ts->n > 0 && ts->heap[0].when <= now) {
-		struct timer *t = ts->heap[0].t;
-		heap_remove(ts, t);
+		struct timer *t = heap_remove_at(ts, 0);
 		publish_first(ts);
 		/* FIRING before p is cleared: goc_timer_del, which reads p
 		 * first, then sees that it is firing. */
@@ -216,8 +226,7 @@ void goc_timers_move(struct p *from, struct p *to)
 	spin_lock(&hi->timers.lock);
 	int64_t earliest = 0;
 	while (from->timers.n > 0) {
-		struct timer *t = from->timers.heap[from->timers.n - 1].t;
-		heap_remove(&from->timers, t);
+		struct timer *t = heap_remove_at(&from->timers, from->timers.n - 1);
 		if (!heap_push(&to->timers, t))
 			goc_fatal("out of memory growing a timer heap");
 		store_release(&t->p, to);
@@ -262,7 +271,8 @@ static void wait_timer_fire(struct timer *t, int64_t now)
 void goc_wait_timer_init(struct timer *t, struct g *g, int64_t until)
 {
 	*t = (struct timer){.when = until, .fn = wait_timer_fire, .arg = g,
-	                    .heap_index = -1, .state = TIMER_IDLE};
+	                    .heap_index = -1, .deletable = true,
+	                    .state = TIMER_IDLE};
 }
 
 void goc_wait_timer_arm(struct timer *t) { goc_timer_add(goc_timer_home(), t); }
