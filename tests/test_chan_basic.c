@@ -505,6 +505,7 @@ static int goroutines_blocked_on_a_nil_channel_do_not_keep_main_alive(void)
 
 static int main_receiving_on_a_nil_channel_alone_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	int v;
 	goc_chan_recv(NULL, &v);
 	fail("goc_chan_recv on a nil channel returned");
@@ -512,6 +513,7 @@ static int main_receiving_on_a_nil_channel_alone_is_a_deadlock(void)
 
 static int main_sending_on_a_nil_channel_alone_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	spawn(recv_on_nil, NULL); /* blocked forever too */
 	int v = 1;
 	goc_chan_send(NULL, &v);
@@ -520,6 +522,7 @@ static int main_sending_on_a_nil_channel_alone_is_a_deadlock(void)
 
 static int main_receiving_on_a_channel_nobody_sends_on_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	static goc_chan *c; /* static: reachable until the process ends */
 	c = make_chan(sizeof(int), 0);
 	int v;

@@ -18,6 +18,7 @@ static void wait_forever(void *arg)
 
 static int main_waiting_on_a_wg_nobody_finishes_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	goc_wg_add(&never, 1);
 	printf("main waits");
 	goc_wg_wait(&never);
@@ -26,6 +27,7 @@ static int main_waiting_on_a_wg_nobody_finishes_is_a_deadlock(void)
 
 static int all_goroutines_blocked_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	goc_wg_add(&never, 1);
 	for (int i = 0; i < 100; i++)
 		spawn(wait_forever, NULL);
@@ -35,12 +37,14 @@ static int all_goroutines_blocked_is_a_deadlock(void)
 
 static int all_goroutines_blocked_on_one_processor_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	goc_maxprocs(1);
 	return all_goroutines_blocked_is_a_deadlock();
 }
 
 static int all_goroutines_blocked_on_many_processors_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	goc_maxprocs(8);
 	return all_goroutines_blocked_is_a_deadlock();
 }
@@ -56,6 +60,7 @@ static void work_then_finish(void *arg)
 
 static int deadlock_after_other_goroutines_finished(void)
 {
+	skip_unless_deadlocks_detectable();
 	goc_wg_add(&finished, 50);
 	for (int i = 0; i < 50; i++)
 		spawn(work_then_finish, NULL);
@@ -74,6 +79,7 @@ static void *thread_wait_forever(void *arg)
 
 static int plain_thread_blocked_in_goc_too_is_a_deadlock(void)
 {
+	skip_unless_deadlocks_detectable();
 	/* The only thread outside the runtime is itself blocked in goc. */
 	goc_wg_add(&never, 1);
 	thread_start(thread_wait_forever, NULL);

@@ -199,6 +199,8 @@ static void limit_address_space(size_t extra)
 {
 	if (TEST_SANITIZED)
 		skip("sanitizers reserve terabytes of address space: RLIMIT_AS cannot apply");
+	if (TEST_EMULATED)
+		skip("the emulator does not enforce RLIMIT_AS");
 	FILE *f = fopen("/proc/self/statm", "re");
 	unsigned long pages = 0;
 	expect(f && fscanf(f, "%lu", &pages) == 1, "/proc/self/statm is unreadable");

@@ -85,10 +85,10 @@ static int timers_of_different_durations_each_fire_once_after_theirs(void)
 static int timer_chan_works_in_a_select_as_a_timeout(void)
 {
 	goc_chan *never = goc_chan_make(sizeof(int), 0);
+	int64_t start = goc_now();
 	goc_timer *t = must(goc_timer_make(ms(20)));
 	int64_t v = 0;
 	int x = 0;
-	int64_t start = goc_now();
 	goc_case cases[] = {GOC_CASE_RECV(never, &x), GOC_CASE_RECV(goc_timer_chan(t), &v)};
 	expect_eq(goc_select(cases, 2), 1);
 	expect_eq(cases[1].status, GOC_OK);

@@ -191,6 +191,7 @@ static void worker_outlives_main(void *arg)
 
 static int exit_from_main_lets_others_finish_then_deadlocks(void)
 {
+	skip_unless_deadlocks_detectable();
 	for (int i = 0; i < 3; i++) {
 		spawn(worker_outlives_main, (void *)(intptr_t)i);
 		expect_stdout_has("worker %d done", i);
@@ -199,7 +200,11 @@ static int exit_from_main_lets_others_finish_then_deadlocks(void)
 	goc_exit();
 }
 
-static int exit_from_main_alone_deadlocks_at_once(void) { goc_exit(); }
+static int exit_from_main_alone_deadlocks_at_once(void)
+{
+	skip_unless_deadlocks_detectable();
+	goc_exit();
+}
 
 /* ---- goc_exit from a plain thread ---- */
 

@@ -100,6 +100,15 @@
 #endif
 #define TEST_SANITIZED (TEST_ASAN || TEST_TSAN)
 
+/* Built for another machine and run under an emulator (qemu-user): the
+ * emulator adds threads of its own, which the deadlock detector cannot
+ * tell from the program's (so it stays silent, as it must for any thread
+ * it does not know), and it does not enforce RLIMIT_AS. */
+#ifndef GOC_TEST_EMULATED
+#define GOC_TEST_EMULATED 0
+#endif
+#define TEST_EMULATED GOC_TEST_EMULATED
+
 #define TEST_FAILED 99        /* exit status of a case that failed */
 #define TEST_SKIPPED 77       /* exit status of a case that skipped */
 #define TEST_TIMEOUT_DEFAULT 30 /* seconds */
@@ -235,6 +244,13 @@ test_skip(const char *fmt, ...)
 	fflush(stdout);
 	_exit(TEST_SKIPPED);
 }
+
+/* Deadlock detection needs to know every thread of the process. */
+#define skip_unless_deadlocks_detectable()                                    \
+	do {                                                                  \
+		if (TEST_EMULATED)                                            \
+			skip("under an emulator its own threads hide deadlocks");  \
+	} while (0)
 
 /* ---------------------------------------------------------------------- */
 /* Helpers for scenarios (in the child)                                    */
