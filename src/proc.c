@@ -304,6 +304,7 @@ void goc_stopm(struct m *m)
 	m->nextp = NULL;
 	m->p->m = m;
 	spin_unlock(&goc_sched.lock);
+	m->contended = false;
 }
 
 /* A timer at `when` became its P's earliest: make sure someone wakes for

@@ -212,6 +212,9 @@ struct m {
 	uint32_t wake;        /* futex note: M_WAKE_* */
 	bool spinning;        /* looking for work, counted in sched.nmspinning */
 	bool timer_sleeper;   /* sleeping until the earliest timer; under lock */
+	bool ran_stolen;      /* running a goroutine it stole, until it switches */
+	bool contended;       /* that goroutine parked on a mutex: steal no more
+	                       * until woken with a P (sched.c) */
 	int32_t in_timer;     /* running a timer's function (time.c) */
 	int32_t id;
 
@@ -264,6 +267,8 @@ struct sched {
 	int32_t nthread_blocked; /* atomic */
 	int32_t nthread_known;   /* atomic: such threads alive that used goc */
 
+	int64_t rescue_quiet_until; /* atomic: sysmon moves no deque work
+	                             * before this time (sysmon.c) */
 	uint32_t sysmon_watch;   /* atomic: work queued lazily; look soon */
 	uint32_t sysmon_nap;     /* futex: sysmon's long sleep; 1 while in it */
 	uint32_t sysmon_wake;    /* futex: sysmon sleeps on it when all is idle */

@@ -30,7 +30,11 @@
  * breadth-first, which a per-count rule would.
  *
  * Finding work (g0 only): own P, global queue, timers, stealing from
- * other Ps (spinning), then the P goes idle and the M sleeps. The
+ * other Ps (spinning, one goroutine per steal), then the P goes idle and
+ * the M sleeps. An M whose stolen goroutine at once parked on a mutex
+ * stops stealing until it is woken again (m->contended): the goroutines
+ * it would move all want the lock held on the other core, and moving them
+ * only turns a mutex that one core uses freely into a contended one. The
  * protocol against lost wake-ups is Go's: a spinning M gives up spinning
  * (seq-cst decrement of nmspinning) and then looks at every queue again;
  * a submitter adds work and then checks nmspinning. Work added by a
@@ -161,6 +165,7 @@ static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after
 {
 	struct p *p = m->p;
 	struct g *next = NULL;
+	m->ran_stolen = false;
 	if (likely(!load_relaxed(&p->retire))) {
 		struct gnode *node = runq_get_local(p);
 		if (node)
@@ -247,6 +252,12 @@ void goc_park(void (*unlock)(void *), void *arg, enum wait_reason r)
 	if (!cur) {
 		thread_park(goc_waiter_self(), unlock, arg);
 		return;
+	}
+	if (unlikely(m->ran_stolen) && (r == WAIT_MUTEX || r == WAIT_RWMUTEX_R ||
+	                                r == WAIT_RWMUTEX_W)) {
+		m->contended = true; /* see find_runnable, sysmon.c */
+		store_relaxed(&goc_sched.rescue_quiet_until,
+		              nanotime() + 10 * GOC_MILLISECOND);
 	}
 	cur->wait_reason = (uint8_t)r;
 	store_relaxed(&cur->status, G_WAITING);
@@ -517,22 +528,6 @@ static struct gnode *globq_take(struct p *p)
 	return node;
 }
 
-/* After a successful steal, take up to half of what the victim has left,
- * so that the next goroutines need no trip to it. */
-static void steal_more(struct p *p, struct p *v)
-{
-	int64_t left = load_acquire(&v->runq.bottom) - load_acquire(&v->runq.top);
-	for (int64_t k = 0; k < left / 2; k++) {
-		struct gnode *more = goc_runq_steal(v);
-		if (!more)
-			return;
-		if (!goc_runq_put(p, more)) {
-			goc_globq_put(more);
-			return;
-		}
-	}
-}
-
 /* Steal from the other Ps (and fire their due timers) in random order. */
 static struct gnode *steal_work(struct m *m)
 {
@@ -557,10 +552,8 @@ static struct gnode *steal_work(struct m *m)
 				}
 			}
 			struct gnode *node = goc_runq_steal(v);
-			if (node) {
-				steal_more(p, v);
+			if (node)
 				return node;
-			}
 			if (round == 3 && load_relaxed(&v->sysmon_stale)) {
 				/* Its goroutine runs on and on: take what it readied. */
 				struct g *next = load_relaxed(&v->runnext);
@@ -624,7 +617,8 @@ static struct gnode *find_runnable(struct m *m)
 		}
 		int32_t busy = load_relaxed(&goc_sched.nprocs) -
 		               load_relaxed(&goc_sched.npidle);
-		if (!m->spinning && 2 * load_relaxed(&goc_sched.nmspinning) < busy) {
+		if (!m->spinning && !m->contended &&
+		    2 * load_relaxed(&goc_sched.nmspinning) < busy) {
 			m->spinning = true;
 			add_fetch(&goc_sched.nmspinning, 1);
 		}
@@ -632,6 +626,7 @@ static struct gnode *find_runnable(struct m *m)
 			g = steal_work(m);
 			if (g) {
 				stop_spinning(m);
+				m->ran_stolen = true;
 				return g;
 			}
 		}

@@ -31,21 +31,24 @@
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
 #define TIME_SLICE (10 * GOC_MILLISECOND) /* Go's scheduling quantum */
 #define STUCK_TIME (200 * GOC_MICROSECOND) /* see find_stale_work */
-
-static bool has_queued_work(struct p *p)
-{
-	return load_relaxed(&p->runnext) != NULL ||
-	       load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
-}
+#define RUNNEXT_STUCK_TIME (2 * GOC_MILLISECOND)
 
 /* Look at every P; true if some work waits that an idle P could take: a
- * P that has not scheduled for STUCK_TIME while goroutines are queued on
- * it is stuck behind a goroutine that computes; its runnext may then be
- * stolen too. A shorter pause (a page fault, the hypervisor taking the
- * CPU away) is not worth moving goroutines for. A P that keeps switching
- * is left alone even with work queued: its goroutines are talking to each
- * other (through channels, locks), and spreading them over cores only
- * moves their cache lines back and forth (see docs/design.md). */
+ * P that has not scheduled for STUCK_TIME while goroutines wait in its
+ * deque is stuck behind a goroutine that computes. Its runnext — usually
+ * a goroutine the running one readied, such as a mutex waiter it woke —
+ * is taken from it only after RUNNEXT_STUCK_TIME (p->sysmon_stale): moved
+ * sooner, that waiter would contend with its waker from another core,
+ * where it mostly runs anyway once the waker blocks (Go leaves it there
+ * for a whole time slice). After a rescued goroutine parked on a mutex at
+ * once (it wanted the lock the stuck goroutine holds), deque rescues pause
+ * for a time slice (rescue_quiet_until, set in sched.c). A shorter pause
+ * (a page fault, the hypervisor
+ * taking the CPU away) is not worth moving goroutines for. A P that keeps
+ * switching is left alone even with work queued: its goroutines are
+ * talking to each other (through channels, locks), and spreading them
+ * over cores only moves their cache lines back and forth (see
+ * docs/design.md). *queued tells whether any work waits at all. */
 static bool find_stale_work(int64_t now, bool *queued)
 {
 	bool stale = false;
@@ -59,11 +62,15 @@ static bool find_stale_work(int64_t now, bool *queued)
 			p->sysmon_tick = tick;
 			p->sysmon_tick_time = now;
 		}
-		bool waits = has_queued_work(p);
-		bool stuck = waits && now - p->sysmon_tick_time >= STUCK_TIME;
-		*queued = *queued || waits;
-		store_relaxed(&p->sysmon_stale, stuck);
-		stale = stale || stuck;
+		int64_t stuck_for = now - p->sysmon_tick_time;
+		bool in_deque = load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
+		bool in_runnext = load_relaxed(&p->runnext) != NULL;
+		bool take_runnext = in_runnext && stuck_for >= RUNNEXT_STUCK_TIME;
+		*queued = *queued || in_deque || in_runnext;
+		store_relaxed(&p->sysmon_stale, take_runnext);
+		bool take_deque = in_deque && stuck_for >= STUCK_TIME &&
+		                  now >= load_relaxed(&goc_sched.rescue_quiet_until);
+		stale = stale || take_runnext || take_deque;
 	}
 	return stale;
 }
