@@ -26,6 +26,7 @@ bench_fn run_mutex;
 bench_fn run_parked;
 bench_fn run_timers;
 bench_fn run_parallel;
+bench_fn run_yield;
 
 /* bench_go — goc_go, exiting with a message if it fails. */
 void bench_go(goc_func fn, void *arg);

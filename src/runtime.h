@@ -191,6 +191,9 @@ struct p {
 
 	uint64_t sysmon_tick;  /* sysmon only: schedtick at its last look */
 	int64_t sysmon_tick_time; /* sysmon only: when schedtick last moved */
+	uint64_t fresh_starts; /* goroutines started on never-used stacks;
+	                        * owner writes, sysmon reads (relaxed) */
+	uint64_t sysmon_fresh; /* sysmon only: fresh_starts at its last look */
 	uint32_t sysmon_stale; /* atomic: sysmon saw work queued and no progress;
 	                        * thieves may then take runnext too */
 };

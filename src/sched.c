@@ -369,8 +369,10 @@ static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg
 static struct g *g_start(struct p *p, struct gspawn *s)
 {
 	struct g *g = s->g;
-	if (s->fresh)
+	if (s->fresh) {
 		goc_stack_init_fresh(g, s->stack_size, s->fresh);
+		store_relaxed(&p->fresh_starts, p->fresh_starts + 1); /* sysmon.c */
+	}
 	g->node.kind = NODE_G;
 	g->node.link = NULL;
 	g->fn = s->fn;

@@ -32,6 +32,7 @@
 #define TIME_SLICE (10 * GOC_MILLISECOND) /* Go's scheduling quantum */
 #define STUCK_TIME (200 * GOC_MICROSECOND) /* see find_stale_work */
 #define RUNNEXT_STUCK_TIME (2 * GOC_MILLISECOND)
+#define FRESH_STACKS 16 /* goroutines started on new stacks between looks */
 
 /* Look at every P; true if some work waits that an idle P could take: a
  * P that has not scheduled for STUCK_TIME while goroutines wait in its
@@ -40,7 +41,10 @@
  * is taken from it only after RUNNEXT_STUCK_TIME (p->sysmon_stale): moved
  * sooner, that waiter would contend with its waker from another core,
  * where it mostly runs anyway once the waker blocks (Go leaves it there
- * for a whole time slice). After a rescued goroutine parked on a mutex at
+ * for a whole time slice). A P that started FRESH_STACKS goroutines on
+ * never-used stacks since the last look is faulting in memory, which
+ * another core does as well in parallel: its deque is shared at once.
+ * After a rescued goroutine parked on a mutex at
  * once (it wanted the lock the stuck goroutine holds), deque rescues pause
  * for a time slice (rescue_quiet_until, set in sched.c). A shorter pause
  * (a page fault, the hypervisor
@@ -68,8 +72,12 @@ static bool find_stale_work(int64_t now, bool *queued)
 		bool take_runnext = in_runnext && stuck_for >= RUNNEXT_STUCK_TIME;
 		*queued = *queued || in_deque || in_runnext;
 		store_relaxed(&p->sysmon_stale, take_runnext);
-		bool take_deque = in_deque && stuck_for >= STUCK_TIME &&
-		                  now >= load_relaxed(&goc_sched.rescue_quiet_until);
+		uint64_t fresh = load_relaxed(&p->fresh_starts);
+		bool faulting = fresh - p->sysmon_fresh >= FRESH_STACKS;
+		p->sysmon_fresh = fresh;
+		bool take_deque = in_deque &&
+		                  (faulting || (stuck_for >= STUCK_TIME &&
+		                                now >= load_relaxed(&goc_sched.rescue_quiet_until)));
 		stale = stale || take_runnext || take_deque;
 	}
 	return stale;
