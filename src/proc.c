@@ -249,7 +249,7 @@ static bool tsleep(struct m *m, int64_t until)
 	}
 	store_relaxed(&m->wake, M_ASLEEP);
 	if (w == M_WAKE_RECHECK_TIMERS || nanotime() < until) {
-		int64_t next = goc_timers_earliest(NULL);
+		int64_t next = goc_timers_earliest();
 		store_relaxed(&goc_sched.tsleep_until, next ? next : INT64_MAX);
 		spin_unlock(&goc_sched.lock);
 		return false;
@@ -278,7 +278,7 @@ void goc_stopm(struct m *m)
 	goc_sched.nmidle++;
 	goc_check_dead();
 	if (!goc_sched.tsleeper) {
-		int64_t until = goc_timers_earliest(NULL);
+		int64_t until = goc_timers_earliest();
 		if (until) {
 			store_relaxed(&goc_sched.tsleeper, m);
 			store_relaxed(&goc_sched.tsleep_until, until);
@@ -518,7 +518,7 @@ void goc_check_dead(void)
 	if (goc_sched.nmidle != goc_sched.nm ||
 	    load_relaxed(&goc_sched.npidle) != load_relaxed(&goc_sched.nprocs) ||
 	    load_relaxed(&goc_sched.gq_size) != 0 ||
-	    load_relaxed(&goc_sched.retiring) != 0 || goc_timers_earliest(NULL))
+	    load_relaxed(&goc_sched.retiring) != 0 || goc_timers_earliest())
 		return;
 	/* Any other thread might still call into goc and wake someone. */
 	int ours = goc_sched.nm + 1 /* sysmon */ +

@@ -109,7 +109,7 @@ struct g {
 	uint32_t select_done;  /* atomic: the first case to fire a select wins */
 	uint32_t wake;         /* thread waiters: futex word, 1 = woken */
 
-	uint32_t preempt;      /* seam: a preemption request, checked at yields */
+	uint32_t preempt;      /* seam for preemption: a request (unused yet) */
 
 	/* Sanitizer fiber state (unused in plain builds). */
 	void *asan_fake_stack;
@@ -276,7 +276,6 @@ struct sched {
 	uint32_t sysmon_nap;     /* futex: sysmon's long sleep; 1 while in it */
 	uint32_t sysmon_wake;    /* futex: sysmon sleeps on it when all is idle */
 	uint32_t sysmon_idle;    /* atomic: 1 while sysmon sleeps indefinitely */
-	pid_t sysmon_tid;
 };
 
 extern struct sched goc_sched GOC_HIDDEN;
@@ -378,7 +377,7 @@ void goc_timer_add(struct p *p, struct timer *t) GOC_HIDDEN;
 bool goc_timer_del(struct timer *t) GOC_HIDDEN;
 struct p *goc_timer_home(void) GOC_HIDDEN; /* the current P, else P 0 */
 int64_t goc_timers_run(struct p *p, int64_t now) GOC_HIDDEN;
-int64_t goc_timers_earliest(struct p **owner) GOC_HIDDEN;
+int64_t goc_timers_earliest(void) GOC_HIDDEN; /* 0: no timer anywhere */
 void goc_timers_move(struct p *from, struct p *to) GOC_HIDDEN;
 
 /* Fatal errors (panic.c). */

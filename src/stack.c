@@ -56,6 +56,7 @@
 #define CANARY 0x6f67635f73746b21ull
 
 enum guard_kind { GUARD_MADVISE, GUARD_MPROTECT, GUARD_CANARY };
+static const char *const guard_names[] = {"madvise", "mprotect", "canary"};
 
 /* Values of *fresh from goc_stack_alloc. */
 enum { SLOT_USED, SLOT_FRESH, SLOT_FRESH_CANARY };
@@ -163,15 +164,14 @@ static void guard_choose_locked(void)
 		global.kind = madvise_guard_works() ? GUARD_MADVISE : GUARD_MPROTECT;
 	global.kind_known = true;
 	if (getenv("GOC_DEBUG"))
-		fprintf(stderr, "goc: stack guard: %s\n", goc_stack_guard_kind());
+		fprintf(stderr, "goc: stack guard: %s\n", guard_names[global.kind]);
 }
 
 const char *goc_stack_guard_kind(void)
 {
-	static const char *names[] = {"madvise", "mprotect", "canary"};
 	spin_lock(&global.lock);
 	guard_choose_locked();
-	const char *s = names[global.kind];
+	const char *s = guard_names[global.kind];
 	spin_unlock(&global.lock);
 	return s;
 }

@@ -24,7 +24,6 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
@@ -101,7 +100,7 @@ static void ask_fairness(void)
 
 static bool timers_overdue(void)
 {
-	int64_t first = goc_timers_earliest(NULL);
+	int64_t first = goc_timers_earliest();
 	return first && first + SYSMON_PERIOD < nanotime();
 }
 
@@ -153,7 +152,6 @@ static void *sysmon_main(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "goc-sysmon");
-	store_relaxed(&goc_sched.sysmon_tid, (pid_t)syscall(SYS_gettid));
 	bool queued = false; /* work was queued on some P at the last look */
 	for (;;) {
 		bool watch = xchg(&goc_sched.sysmon_watch, 0) ||

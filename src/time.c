@@ -200,18 +200,15 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 	return first;
 }
 
-int64_t goc_timers_earliest(struct p **owner)
+int64_t goc_timers_earliest(void)
 {
 	int64_t best = 0;
 	int32_t n = load_acquire(&goc_sched.nallp);
 	for (int32_t i = 0; i < n; i++) {
 		struct p *p = load_acquire(&goc_sched.allp[i]);
 		int64_t w = p ? load_relaxed(&p->timers.first) : 0;
-		if (w && (!best || w < best)) {
+		if (w && (!best || w < best))
 			best = w;
-			if (owner)
-				*owner = p;
-		}
 	}
 	return best;
 }

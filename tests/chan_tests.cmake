@@ -10,3 +10,4 @@ goc_test(test_select TIMEOUT 300)           # select, select_try, select_timeout
 goc_test(test_select_fairness TIMEOUT 300)  # uniform choice among ready cases
 goc_test(test_chan_programs TIMEOUT 300)    # classic Go channel programs
 goc_test(test_chan_stress TIMEOUT 900)     # many goroutines, races, counts
+goc_test(test_chan_powser)                  # McIlroy's power series: operators as goroutines
