@@ -25,7 +25,8 @@
  * Between requests every goroutine waits for a request on its output.
  * Each case ends by tearing its network down: main closes a stop
  * channel that every blocking operation of an operator also waits on, so
- * every goroutine ends; then main releases every channel.
+ * every goroutine ends; main waits for them (a WaitGroup), then releases
+ * every channel.
  *
  * The checks, on the first N coefficients (degrees 0 to N - 1):
  *   - E = 1 + ∫E has the coefficients 1/n!            (exp x)
@@ -119,11 +120,12 @@ typedef struct series {
 	goc_chan *dat; /* rat: the coefficients, in order */
 } series;
 
-/* The network of the running case: its channels, and the signal that
- * ends its goroutines. */
+/* The network of the running case: its goroutines, its channels, and
+ * the signal that ends the goroutines. */
 static struct network {
-	goc_mutex mu;
+	goc_wg running; /* its operator goroutines */
 	goc_chan *stop; /* closed: every operator goroutine ends */
+	goc_mutex mu;   /* guards chans */
 	goc_chan **chans;
 	size_t len, cap;
 } net;
@@ -146,11 +148,13 @@ static goc_chan *network_chan(size_t elem_size)
 /* Main only, before a case builds its network. */
 static void network_start(void) { net.stop = make_chan(0, 0); }
 
-/* Main only: end every goroutine of the network, release its channels. */
+/* Main only: end every goroutine of the network, release its channels
+ * (no goroutine touches them any more: the WaitGroup orders their last
+ * operations before the releases). */
 static void network_tear_down(void)
 {
 	goc_chan_close(net.stop);
-	wait_others_done();
+	goc_wg_wait(&net.running);
 	for (size_t i = 0; i < net.len; i++)
 		goc_chan_release(net.chans[i]);
 	goc_chan_release(net.stop);
@@ -163,13 +167,20 @@ static series series_new(void)
 	return (series){network_chan(0), network_chan(sizeof(rat))};
 }
 
+/* The network is torn down: the calling operator goroutine ends. */
+_Noreturn static void stopped(void)
+{
+	goc_wg_done(&net.running);
+	goc_exit();
+}
+
 /* One channel operation; but if the network is torn down meanwhile, the
  * calling operator goroutine ends here. */
 static void op_or_stop(goc_case c)
 {
 	goc_case cs[] = {c, GOC_CASE_RECV(net.stop, NULL)};
 	if (goc_select(cs, 2) == 1)
-		goc_exit();
+		stopped();
 	expect_status(cs[0].status, GOC_OK);
 }
 
@@ -206,6 +217,7 @@ static void start(goc_func body, struct op o)
 	if (!p)
 		fail("out of memory");
 	*p = o;
+	goc_wg_add(&net.running, 1);
 	spawn(body, p);
 }
 
@@ -353,7 +365,7 @@ static void split_body(void *arg)
 		};
 		int i = goc_select(cs, 4);
 		if (i == 3)
-			goc_exit(); /* torn down */
+			stopped();
 		expect_status(cs[i].status, GOC_OK);
 		if (i < 2) {
 			asking[i] = true;
