@@ -27,8 +27,6 @@ void goc_futex_wake(uint32_t *addr, int n)
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
-void goc_os_yield(void) { sched_yield(); }
-
 /* Spin with pause a while (the holder is running and about to release),
  * then give the CPU away between tries (the holder may be descheduled). */
 void goc_spin_lock_slow(spinlock *l)

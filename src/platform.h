@@ -54,9 +54,6 @@ static inline void cpu_relax(void)
 void goc_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns) GOC_HIDDEN;
 void goc_futex_wake(uint32_t *addr, int n) GOC_HIDDEN;
 
-/* Yield the OS thread: the slow path of every spin. */
-void goc_os_yield(void) GOC_HIDDEN;
-
 typedef struct spinlock {
 	uint32_t held;
 } spinlock;

@@ -37,7 +37,6 @@ struct p;
 /* ---- goroutines -------------------------------------------------------- */
 
 enum g_status {
-	G_IDLE,     /* created, never run */
 	G_RUNNABLE, /* in a run queue */
 	G_RUNNING,  /* on an M */
 	G_WAITING,  /* parked; someone will ready it */
@@ -58,7 +57,6 @@ enum wait_reason {
 	WAIT_RWMUTEX_R,
 	WAIT_RWMUTEX_W,
 	WAIT_COND,
-	WAIT_MAXPROCS,
 };
 
 /* What run queues hold: a goroutine that has run (struct g) or one that
@@ -268,7 +266,6 @@ struct sched {
 
 	/* Threads that are not Ms, blocked in goc without a deadline. */
 	int32_t nthread_blocked; /* atomic */
-	int32_t nthread_known;   /* atomic: such threads alive that used goc */
 
 	int64_t rescue_quiet_until; /* atomic: sysmon moves no deque work
 	                             * before this time (sysmon.c) */
@@ -349,7 +346,6 @@ static inline void goc_sysmon_watch(void)
 		goc_sysmon_watch_slow();
 }
 int64_t goc_next_goid(struct p *p) GOC_HIDDEN;
-void goc_m_idle_wait(struct m *m, int64_t until) GOC_HIDDEN;
 
 /* Stacks (stack.c). A stack is known by the struct g in its top bytes.
  * alloc reserves one; if *fresh comes back true the slot was never used
@@ -361,7 +357,6 @@ void goc_stack_free(struct p *p, struct g *g) GOC_HIDDEN;
 void goc_stack_cache_flush(struct p *p) GOC_HIDDEN;
 size_t goc_stack_round(size_t size) GOC_HIDDEN;
 bool goc_stack_check_canary(struct g *g) GOC_HIDDEN;
-const char *goc_stack_guard_kind(void) GOC_HIDDEN;
 bool goc_stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
 
 /* Signals (signal.c). */

@@ -167,15 +167,6 @@ static void guard_choose_locked(void)
 		fprintf(stderr, "goc: stack guard: %s\n", guard_names[global.kind]);
 }
 
-const char *goc_stack_guard_kind(void)
-{
-	spin_lock(&global.lock);
-	guard_choose_locked();
-	const char *s = guard_names[global.kind];
-	spin_unlock(&global.lock);
-	return s;
-}
-
 /* Protect the guard region of a fresh slot without touching the stack
  * itself; under global.lock. Returns SLOT_FRESH, or SLOT_FRESH_CANARY when
  * only a canary can guard it. */

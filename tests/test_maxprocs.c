@@ -145,14 +145,20 @@ static void burn_and_count(void *arg)
 	goc_wg_done(&burners);
 }
 
-static int one_processor_runs_one_goroutine_at_a_time(void)
+/* Four CPU-bound goroutines: with one processor, one at a time. */
+static void expect_burners_one_at_a_time(void)
 {
-	expect_eq(goc_maxprocs(1), cpu_count());
 	goc_wg_add(&burners, 4);
 	for (int i = 0; i < 4; i++)
 		spawn(burn_and_count, (void *)(intptr_t)ms(30));
 	goc_wg_wait(&burners);
 	expect_eq(atomic_load(&most_running), 1);
+}
+
+static int one_processor_runs_one_goroutine_at_a_time(void)
+{
+	expect_eq(goc_maxprocs(1), cpu_count());
+	expect_burners_one_at_a_time();
 	return 0;
 }
 
@@ -163,11 +169,7 @@ static int shrinking_to_one_takes_effect_before_return(void)
 	goc_maxprocs(4);
 	goc_sleep(ms(5));
 	goc_maxprocs(1);
-	goc_wg_add(&burners, 4);
-	for (int i = 0; i < 4; i++)
-		spawn(burn_and_count, (void *)(intptr_t)ms(30));
-	goc_wg_wait(&burners);
-	expect_eq(atomic_load(&most_running), 1);
+	expect_burners_one_at_a_time();
 	return 0;
 }
 
@@ -188,11 +190,9 @@ static void meet(void *arg)
 	goc_wg_done(&meeters);
 }
 
-static int two_cpu_bound_goroutines_run_in_parallel(void)
+/* Start the two meeters and expect them to have met. */
+static void expect_meeters_meet(void)
 {
-	if (cpu_count() < 2)
-		skip("only one CPU: nothing can run in parallel");
-	goc_maxprocs(2);
 	goc_wg_add(&meeters, 2);
 	spawn(meet, (void *)0);
 	spawn(meet, (void *)1);
@@ -200,6 +200,14 @@ static int two_cpu_bound_goroutines_run_in_parallel(void)
 	expect(atomic_load(&met[0]) && atomic_load(&met[1]),
 	       "the goroutines never ran at the same time (met: %d, %d)",
 	       atomic_load(&met[0]), atomic_load(&met[1]));
+}
+
+static int two_cpu_bound_goroutines_run_in_parallel(void)
+{
+	if (cpu_count() < 2)
+		skip("only one CPU: nothing can run in parallel");
+	goc_maxprocs(2);
+	expect_meeters_meet();
 	return 0;
 }
 
@@ -210,13 +218,7 @@ static int growing_from_one_lets_goroutines_run_in_parallel(void)
 	goc_maxprocs(1);
 	goc_sleep(ms(5));
 	goc_maxprocs(2);
-	goc_wg_add(&meeters, 2);
-	spawn(meet, (void *)0);
-	spawn(meet, (void *)1);
-	goc_wg_wait(&meeters);
-	expect(atomic_load(&met[0]) && atomic_load(&met[1]),
-	       "the goroutines never ran at the same time (met: %d, %d)",
-	       atomic_load(&met[0]), atomic_load(&met[1]));
+	expect_meeters_meet();
 	return 0;
 }
 
