@@ -1,38 +1,42 @@
 /*
- * cache.h — two-level free lists: a list per P, taken and refilled without
- * any lock, over a global pool under a spin lock that lists spill into and
- * refill from in batches. Objects are linked through their first word.
- * Used for goroutine stacks and spawn records: what one P frees, another
- * can reuse, and the most recently freed (warmest, resident) comes first.
+ * cache.h — two-level free lists: an array per P, taken from and refilled
+ * without any lock, over a global array under a spin lock that per-P
+ * arrays spill into and refill from in batches. Used for goroutine stacks
+ * and spawn records: what one P frees, another can reuse, and the most
+ * recently freed (warmest, resident) comes first.
+ *
+ * Arrays of pointers, not lists linked through the objects: a free stack
+ * that has not been used for a while is cold (out of the caches and the
+ * TLB), and moving a batch of a linked list would touch every one of them.
+ * Here an object's memory is touched only by whoever takes it to use it.
  */
 #ifndef GOC_CACHE_H
 #define GOC_CACHE_H
 
 #include "platform.h"
 
-struct cache_node {
-	struct cache_node *next;
-};
+#define CACHE_LOCAL_MAX 256 /* a P spills half of its array when full */
 
 struct cache_local { /* owner only */
-	struct cache_node *head;
 	int32_t n;
+	void *items[CACHE_LOCAL_MAX];
 };
 
 struct cache_pool {
 	spinlock lock;
-	struct cache_node *head;
-	int64_t n;
+	int64_t n;   /* atomic: read without the lock to skip empty pools */
+	int64_t cap;
+	void **items;
 };
 
-/* An object from l, else a batch of up to `batch` from pool into l; NULL
- * when both are empty. l may be NULL (a thread without a P). */
-void *goc_cache_get(struct cache_local *l, struct cache_pool *pool, int batch) GOC_HIDDEN;
+/* An object from l, else (refilling l with up to half its size from pool)
+ * from pool; NULL when both are empty. l may be NULL (a thread without a
+ * P). */
+void *goc_cache_get(struct cache_local *l, struct cache_pool *pool) GOC_HIDDEN;
 
-/* Put x in l (in pool if l is NULL); past `max` in l, the older half goes
- * to pool. */
-void goc_cache_put(struct cache_local *l, struct cache_pool *pool, void *x,
-                   int max) GOC_HIDDEN;
+/* Put x in l (in pool if l is NULL); a full l moves its older half to
+ * pool first. */
+void goc_cache_put(struct cache_local *l, struct cache_pool *pool, void *x) GOC_HIDDEN;
 
 /* Move everything in l to pool. */
 void goc_cache_flush(struct cache_local *l, struct cache_pool *pool) GOC_HIDDEN;

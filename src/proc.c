@@ -5,9 +5,15 @@
  *
  * Sleeping. An M with nothing to do parks on its futex word m->wake. At
  * most one idle M, the timer sleeper, sleeps with a timeout: until the
- * earliest timer of any P. The others sleep until startm hands them a P.
- * A timer that becomes the earliest kicks the timer sleeper so it sleeps
- * less (M_WAKE_RECHECK_TIMERS).
+ * earliest timer of an idle P, or BUSY_TIMER_GRACE past the earliest of a
+ * running P. A running P fires its own timers whenever it switches
+ * goroutines; the sleeper steps in only for one stuck behind a goroutine
+ * that computes. Waking for every timer of a running P instead costs a
+ * wake-up, a P taken and given back, and lock traffic with that P, for
+ * timers it fires itself a moment later: with a timer due every
+ * microsecond, that churn cost more than everything else. A timer that
+ * becomes the earliest kicks the timer sleeper so it sleeps less
+ * (M_WAKE_RECHECK_TIMERS), and so does a P going idle with timers.
  *
  * Waking is the dearest thing a scheduler does (a system call, and another
  * core leaves its sleep), so wakep wakes one M, and only when there is an
@@ -234,6 +240,58 @@ void goc_wakep(void)
 	goc_startm(NULL, true);
 }
 
+#define BUSY_TIMER_GRACE (200 * GOC_MICROSECOND)
+
+/* When the timer sleeper must wake: the earliest timer of an idle P, or
+ * BUSY_TIMER_GRACE after that of a running one; 0: no timer at all. Under
+ * sched.lock (p->status). */
+static int64_t timers_deadline_locked(void)
+{
+	int64_t best = 0;
+	int32_t n = load_acquire(&goc_sched.nallp);
+	for (int32_t i = 0; i < n; i++) {
+		struct p *p = load_acquire(&goc_sched.allp[i]);
+		int64_t w = p ? load_relaxed(&p->timers.first) : 0;
+		if (w && p->status == P_RUNNING)
+			w += BUSY_TIMER_GRACE;
+		if (w && (!best || w < best))
+			best = w;
+	}
+	return best;
+}
+
+/* Compute the timer sleeper's deadline and publish it in tsleep_until
+ * (INT64_MAX: no timer); returns it (0: no timer). Under sched.lock. A
+ * P adds a timer with no lock of ours: it publishes its `first`, then
+ * reads tsleep_until (goc_timers_wake), while this publishes
+ * tsleep_until, then reads every `first` again; with a full fence on
+ * both sides, one of the two sees the other, so no timer is slept
+ * through. */
+static int64_t tsleep_until_publish_locked(void)
+{
+	for (;;) {
+		int64_t deadline = timers_deadline_locked();
+		store_relaxed(&goc_sched.tsleep_until, deadline ? deadline : INT64_MAX);
+		fence_seq();
+		int64_t again = timers_deadline_locked();
+		if (!again || (deadline && again >= deadline))
+			return deadline;
+	}
+}
+
+/* Make the timer sleeper, if any, look again at the timers if it would
+ * sleep past deadline. Under sched.lock; returns the M to wake after
+ * unlocking (NULL: none). */
+static struct m *tsleeper_recheck_locked(int64_t deadline)
+{
+	struct m *sleeper = goc_sched.tsleeper;
+	if (!sleeper || deadline >= goc_sched.tsleep_until)
+		return NULL;
+	store_relaxed(&goc_sched.tsleep_until, deadline);
+	uint32_t asleep = M_ASLEEP;
+	return cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS) ? sleeper : NULL;
+}
+
 /* Sleep as the timer sleeper until `until` or a kick. Returns true when
  * handed a P. */
 static bool tsleep(struct m *m, int64_t until)
@@ -248,9 +306,8 @@ static bool tsleep(struct m *m, int64_t until)
 		return true;
 	}
 	store_relaxed(&m->wake, M_ASLEEP);
-	if (w == M_WAKE_RECHECK_TIMERS || nanotime() < until) {
-		int64_t next = goc_timers_earliest();
-		store_relaxed(&goc_sched.tsleep_until, next ? next : INT64_MAX);
+	int64_t deadline = tsleep_until_publish_locked();
+	if (w == M_WAKE_RECHECK_TIMERS || !deadline || nanotime() < deadline) {
 		spin_unlock(&goc_sched.lock);
 		return false;
 	}
@@ -277,15 +334,24 @@ void goc_stopm(struct m *m)
 	goc_sched.midle = m;
 	goc_sched.nmidle++;
 	goc_check_dead();
+	struct m *kick = NULL;
 	if (!goc_sched.tsleeper) {
-		int64_t until = goc_timers_earliest();
-		if (until) {
-			store_relaxed(&goc_sched.tsleeper, m);
-			store_relaxed(&goc_sched.tsleep_until, until);
-			store_relaxed(&m->timer_sleeper, true);
+		/* Become the sleeper before looking at the timers: a timer added
+		 * meanwhile then kicks us (goc_timers_wake). */
+		store_relaxed(&goc_sched.tsleeper, m);
+		store_relaxed(&m->timer_sleeper, true);
+		if (!tsleep_until_publish_locked()) {
+			store_relaxed(&goc_sched.tsleeper, NULL);
+			store_relaxed(&m->timer_sleeper, false);
 		}
+	} else { /* the P we gave up may have timers */
+		int64_t deadline = timers_deadline_locked();
+		if (deadline)
+			kick = tsleeper_recheck_locked(deadline);
 	}
 	spin_unlock(&goc_sched.lock);
+	if (kick)
+		goc_futex_wake(&kick->wake, 1);
 	for (;;) {
 		if (load_acquire(&m->wake) == M_WAKE_WITH_P)
 			break;
@@ -307,30 +373,29 @@ void goc_stopm(struct m *m)
 	m->contended = false;
 }
 
-/* A timer at `when` became its P's earliest: make sure someone wakes for
- * it. */
-void goc_timers_wake(int64_t when) GOC_HIDDEN;
-void goc_timers_wake(int64_t when)
+/* A timer at `when` became the earliest of its P, which is running
+ * (the caller runs on it) or may be idle: make sure someone wakes for it. */
+void goc_timers_wake(int64_t when, bool running) GOC_HIDDEN;
+void goc_timers_wake(int64_t when, bool running)
 {
+	int64_t deadline = running ? when + BUSY_TIMER_GRACE : when;
+	fence_seq(); /* our `first`, then tsleep_until: see tsleep_until_publish_locked */
 	struct m *sleeper = load_relaxed(&goc_sched.tsleeper);
 	if (sleeper) {
-		if (when >= load_relaxed(&goc_sched.tsleep_until))
+		if (deadline >= load_relaxed(&goc_sched.tsleep_until))
 			return;
 		spin_lock(&goc_sched.lock);
-		sleeper = goc_sched.tsleeper;
-		bool kick = sleeper && when < goc_sched.tsleep_until;
-		if (kick) {
-			store_relaxed(&goc_sched.tsleep_until, when);
-			uint32_t asleep = M_ASLEEP;
-			kick = cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS);
-		}
+		struct m *kick = tsleeper_recheck_locked(deadline);
 		spin_unlock(&goc_sched.lock);
 		if (kick)
-			goc_futex_wake(&sleeper->wake, 1);
+			goc_futex_wake(&kick->wake, 1);
 		return;
 	}
-	/* No sleeper: an idle M, once woken, becomes one when it finds no work. */
-	goc_wakep();
+	/* No sleeper. A running P fires the timer itself, or its M becomes
+	 * the sleeper when it goes idle; for another P, an idle M, once
+	 * woken, becomes one when it finds no work. */
+	if (!running)
+		goc_wakep();
 }
 
 /* ---- processors: resizing ---------------------------------------------- */

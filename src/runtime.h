@@ -60,12 +60,11 @@ enum wait_reason {
 };
 
 /* What run queues hold: a goroutine that has run (struct g) or one that
- * has not run yet (struct gspawn). The link is the first word, as free
- * lists (cache.h) want it. */
+ * has not run yet (struct gspawn). */
 enum { NODE_G, NODE_SPAWN };
 
 struct gnode {
-	struct gnode *link;    /* global queue or free list */
+	struct gnode *link;    /* global queue, odd-size stack cache */
 	uint8_t kind;
 };
 
@@ -129,10 +128,9 @@ struct runq {
 };
 
 /* A timer: fn(arg) runs when `when` has passed. Lives wherever its owner
- * put it (a sleeping goroutine's stack, a goc_timer). A deletable timer
- * (goc_timer_del may take it out before it fires) keeps heap_index, its
- * place in its P's heap (-1: in none); the others are never written to
- * while they wait, which keeps sifting the heap off their cache lines. */
+ * put it (a goc_timer, a timed wait's frame) and keeps heap_index, its
+ * place in its P's heap (-1: in none), so that goc_timer_del can take it
+ * out before it fires. */
 enum timer_state {
 	TIMER_IDLE,    /* in no heap */
 	TIMER_PENDING, /* in a heap */
@@ -146,17 +144,18 @@ struct timer {
 	void *arg;
 	struct p *p;     /* the P whose heap holds it; written under that lock */
 	int32_t heap_index;
-	bool deletable;
 	uint32_t state;  /* enum timer_state; atomic */
 	uint32_t seq;    /* users' generation counter */
 };
 
-/* A heap entry keeps `when` beside the timer, so that sifting reads one
- * array and not timers scattered over goroutine stacks; bit 0 of t marks
- * a deletable timer, whose heap_index is kept up to date. */
+/* A heap entry keeps `when` beside what it wakes, so that sifting reads
+ * one array and not memory scattered over goroutine stacks. `what` is a
+ * struct timer with bit 0 set, or a goroutine in goc_sleep: a sleeper
+ * needs nothing but its wake-up, so firing it touches only its struct g,
+ * and it cannot be deleted. */
 struct timer_slot {
 	int64_t when;
-	uintptr_t t;
+	uintptr_t what;
 };
 
 struct timers {
@@ -313,6 +312,10 @@ struct g *goc_waiter_self(void) GOC_HIDDEN;
 /* Make a parked g runnable. next: run it before the P's other work (a
  * hand-off from the running goroutine); otherwise it queues as new work. */
 void goc_ready(struct g *g, bool next) GOC_HIDDEN;
+
+/* Make n parked goroutines (not thread waiters) runnable as new work on
+ * the current P, lazily like a spawn: no M is woken, sysmon is told. */
+void goc_ready_many(struct g *const *gs, int n) GOC_HIDDEN;
 
 /* Scheduler pieces shared by sched.c and proc.c. */
 void goc_schedule(void) GOC_HIDDEN;             /* on g0; never returns */

@@ -296,6 +296,37 @@ void goc_ready(struct g *g, bool next)
 		goc_sysmon_watch(); /* pushed out of runnext: see the top */
 }
 
+/* A goroutine that slept a while resumes through a few frames (the
+ * switch's saved registers, the scheduler's, its own), all out of the
+ * caches like its struct g was: start fetching them while it queues. */
+#define RESUME_FRAME_LINES 8
+
+static void prefetch_frames(struct g *g)
+{
+	char *sp = g->sp;
+	for (int i = 0; i < RESUME_FRAME_LINES; i++)
+		__builtin_prefetch(sp + i * CACHE_LINE);
+}
+
+void goc_ready_many(struct g *const *gs, int n)
+{
+	struct m *m = goc_getm();
+	struct p *p = m ? m->p : NULL;
+	if (!p) {
+		for (int i = 0; i < n; i++)
+			goc_ready(gs[i], false);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct g *g = gs[i];
+		store_relaxed(&g->status, G_RUNNABLE);
+		prefetch_frames(g);
+		if (unlikely(!goc_runq_put(p, &g->node)))
+			goc_runq_spill(p, &g->node);
+	}
+	goc_sysmon_watch();
+}
+
 /* ---- goroutines -------------------------------------------------------- */
 
 _Noreturn static void goexit(struct m *m, struct g *cur)
@@ -317,7 +348,6 @@ static void g_entry(void *unused)
 
 /* ---- spawn records ---- */
 
-#define SPAWN_CACHE_MAX 256
 #define SPAWN_SLAB 64
 
 static struct cache_pool spawn_pool;
@@ -325,7 +355,7 @@ static struct cache_pool spawn_pool;
 static struct gspawn *spawn_alloc(struct p *p)
 {
 	struct cache_local *l = p ? &p->spawns : NULL;
-	struct gspawn *s = goc_cache_get(l, &spawn_pool, SPAWN_CACHE_MAX / 2);
+	struct gspawn *s = goc_cache_get(l, &spawn_pool);
 	if (s)
 		return s;
 	/* A slab of records: one to use, the rest to the cache. They are
@@ -335,7 +365,7 @@ static struct gspawn *spawn_alloc(struct p *p)
 	if (!slab)
 		return NULL;
 	for (int i = 1; i < SPAWN_SLAB; i++)
-		goc_cache_put(l, &spawn_pool, &slab[i], SPAWN_CACHE_MAX);
+		goc_cache_put(l, &spawn_pool, &slab[i]);
 	return slab;
 }
 
@@ -350,7 +380,7 @@ static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg
 	}
 	s->g = goc_stack_alloc(p, size, &s->fresh);
 	if (!s->g) {
-		goc_cache_put(p ? &p->spawns : NULL, &spawn_pool, s, SPAWN_CACHE_MAX);
+		goc_cache_put(p ? &p->spawns : NULL, &spawn_pool, s);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -390,7 +420,7 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	store_relaxed(&g->status, G_RUNNABLE);
 	san_g_create(g);
 	g->sp = goc_ctx_make(g, g_entry, NULL);
-	goc_cache_put(&p->spawns, &spawn_pool, s, SPAWN_CACHE_MAX);
+	goc_cache_put(&p->spawns, &spawn_pool, s);
 	return g;
 }
 
@@ -530,16 +560,20 @@ static struct gnode *globq_take(struct p *p)
 	return node;
 }
 
-/* Steal from the other Ps (and fire their due timers) in random order. */
-static struct gnode *steal_work(struct m *m)
+/* Steal from the other Ps (and fire their due timers) in random order.
+ * *from_timers tells that the work came from firing timers. */
+static struct gnode *steal_work(struct m *m, bool *from_timers)
 {
 	struct p *p = m->p;
-	int32_t n = load_relaxed(&goc_sched.nprocs);
+	/* Every P there is, not just the first nprocs: one being removed keeps
+	 * its queue until its M schedules, which an M blocked in the running
+	 * goroutine (a system call) may not do for a long time. */
+	int32_t n = load_acquire(&goc_sched.nallp);
 	int64_t now = 0;
 	for (int round = 0; round < 4; round++) {
 		uint32_t start = goc_fastrand();
 		for (int32_t i = 0; i < n; i++) {
-			struct p *v = goc_sched.allp[(start + (uint32_t)i) % (uint32_t)n];
+			struct p *v = load_acquire(&goc_sched.allp[(start + (uint32_t)i) % (uint32_t)n]);
 			if (v == p || !v)
 				continue;
 			int64_t first = load_relaxed(&v->timers.first);
@@ -549,8 +583,10 @@ static struct gnode *steal_work(struct m *m)
 				if (first <= now) {
 					goc_timers_run(v, now);
 					struct gnode *node = runq_get_local(p);
-					if (node)
+					if (node) {
+						*from_timers = true;
 						return node;
+					}
 				}
 			}
 			struct gnode *node = goc_runq_steal(v);
@@ -568,13 +604,17 @@ static struct gnode *steal_work(struct m *m)
 }
 
 /* An M that found work stops spinning; if it was the last spinner, another
- * may be needed for the rest of the work (Go's resetspinning). */
-static void stop_spinning(struct m *m)
+ * may be needed for the rest of the work (Go's resetspinning), unless
+ * (wake_more false) the work is what timers readied: like every ready,
+ * it stays lazy (goc_ready_many). A timer sleeper that wakes for a batch
+ * of timers would otherwise wake a second M each time, which finds the
+ * batch done and goes back to sleep. */
+static void stop_spinning(struct m *m, bool wake_more)
 {
 	if (!m->spinning)
 		return;
 	m->spinning = false;
-	if (add_fetch(&goc_sched.nmspinning, -1) == 0)
+	if (add_fetch(&goc_sched.nmspinning, -1) == 0 && wake_more)
 		goc_wakep();
 }
 
@@ -584,7 +624,7 @@ static void stop_spinning(struct m *m)
 static struct p *recheck_queues(void)
 {
 	bool work = load_seq(&goc_sched.gq_size) > 0;
-	int32_t n = load_relaxed(&goc_sched.nprocs);
+	int32_t n = load_acquire(&goc_sched.nallp); /* see steal_work */
 	for (int32_t i = 0; i < n && !work; i++) {
 		struct p *v = load_acquire(&goc_sched.allp[i]);
 		work = v && !goc_runq_empty(v);
@@ -604,7 +644,7 @@ static struct gnode *find_runnable(struct m *m)
 		if (unlikely(load_relaxed(&p->retire))) {
 			goc_p_retire(m);
 			if (!m->p) {
-				stop_spinning(m);
+				stop_spinning(m, true);
 				goc_stopm(m);
 			}
 			continue;
@@ -614,7 +654,7 @@ static struct gnode *find_runnable(struct m *m)
 		if (!g)
 			g = globq_take(p);
 		if (g) {
-			stop_spinning(m);
+			stop_spinning(m, true);
 			return g;
 		}
 		int32_t busy = load_relaxed(&goc_sched.nprocs) -
@@ -625,9 +665,10 @@ static struct gnode *find_runnable(struct m *m)
 			add_fetch(&goc_sched.nmspinning, 1);
 		}
 		if (m->spinning) {
-			g = steal_work(m);
+			bool from_timers = false;
+			g = steal_work(m, &from_timers);
 			if (g) {
-				stop_spinning(m);
+				stop_spinning(m, !from_timers);
 				m->ran_stolen = true;
 				return g;
 			}
@@ -637,7 +678,7 @@ static struct gnode *find_runnable(struct m *m)
 		g = goc_globq_get_locked();
 		if (g) {
 			spin_unlock(&goc_sched.lock);
-			stop_spinning(m);
+			stop_spinning(m, true);
 			return g;
 		}
 		if (load_relaxed(&p->retire)) {

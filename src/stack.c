@@ -12,8 +12,12 @@
  *    are resident and warm. No system call on this path.
  *  - per-P caches spill to and refill from a global cache in batches
  *    (under global.lock), so stacks freed on one P serve spawns on another;
- *  - fresh default stacks are carved from chunks of CHUNK_SLOTS slots, one
- *    mmap per chunk, so the mapping count stays low.
+ *  - fresh default stacks are carved from chunks of slots, one mmap per
+ *    chunk, so the mapping count stays low. Each chunk is twice the size
+ *    of the one before, up to CHUNK_SLOTS_MAX: a mapping call takes the
+ *    process's mmap lock for writing, and page faults of other threads
+ *    wait behind it, so a program that starts a hundred thousand
+ *    goroutines must not make a thousand of them.
  *
  * Guards, best first: MADV_GUARD_INSTALL (Linux 6.13+: a fault-on-access
  * marker that adds no mapping), mprotect(PROT_NONE) while the process
@@ -50,8 +54,8 @@
 
 #define PAGE 4096
 #define GUARD_SIZE ((size_t)64 * 1024) /* big frames must not jump past it */
-#define CHUNK_SLOTS 64
-#define P_CACHE_MAX 256  /* a P spills half of its cache past this */
+#define CHUNK_SLOTS_MIN 64
+#define CHUNK_SLOTS_MAX 4096 /* 1.25 GiB of address space */
 #define ODD_CACHE_MAX 64 /* cached stacks of non-default sizes */
 #define CANARY 0x6f67635f73746b21ull
 
@@ -68,6 +72,7 @@ static struct {
 	size_t mprotect_budget; /* guards mprotect may still install */
 	char *chunk;            /* slots not yet handed out: [chunk, chunk_end) */
 	char *chunk_end;
+	size_t chunk_slots;     /* slots in the next chunk */
 	struct g *odd;          /* free stacks of other sizes */
 	int nodd;
 	struct cache_pool pool; /* free default stacks (their struct g) */
@@ -214,11 +219,13 @@ static struct g *carve_locked(uint8_t *fresh)
 {
 	size_t slot = slot_size(GOC_STACK_DEFAULT);
 	if (global.chunk == global.chunk_end) {
-		char *c = map_region(slot * CHUNK_SLOTS);
+		size_t n = global.chunk_slots ? global.chunk_slots : CHUNK_SLOTS_MIN;
+		char *c = map_region(slot * n);
 		if (!c)
 			return NULL;
 		global.chunk = c;
-		global.chunk_end = c + slot * CHUNK_SLOTS;
+		global.chunk_end = c + slot * n;
+		global.chunk_slots = n < CHUNK_SLOTS_MAX ? 2 * n : n;
 	}
 	char *s = global.chunk;
 	global.chunk += slot;
@@ -279,7 +286,7 @@ struct g *goc_stack_alloc(struct p *p, size_t size, uint8_t *fresh)
 	if (unlikely(size != GOC_STACK_DEFAULT)) {
 		g = odd_alloc(size, fresh);
 	} else {
-		g = goc_cache_get(p ? &p->stacks : NULL, &global.pool, P_CACHE_MAX / 2);
+		g = goc_cache_get(p ? &p->stacks : NULL, &global.pool);
 		if (!g) {
 			spin_lock(&global.lock);
 			guard_choose_locked();
@@ -297,7 +304,7 @@ void goc_stack_free(struct p *p, struct g *g)
 	if (unlikely(g->stack_size != GOC_STACK_DEFAULT))
 		odd_free(g);
 	else
-		goc_cache_put(p ? &p->stacks : NULL, &global.pool, g, P_CACHE_MAX);
+		goc_cache_put(p ? &p->stacks : NULL, &global.pool, g);
 }
 
 void goc_stack_cache_flush(struct p *p) { goc_cache_flush(&p->stacks, &global.pool); }

@@ -55,7 +55,7 @@
 static bool find_stale_work(int64_t now, bool *queued)
 {
 	bool stale = false;
-	int32_t n = load_acquire(&goc_sched.nprocs);
+	int32_t n = load_acquire(&goc_sched.nallp); /* retiring Ps too */
 	for (int32_t i = 0; i < n; i++) {
 		struct p *p = load_acquire(&goc_sched.allp[i]);
 		if (!p)
@@ -106,7 +106,9 @@ static bool timers_overdue(void)
 
 static bool all_idle(void)
 {
-	return load_seq(&goc_sched.npidle) == load_seq(&goc_sched.nprocs);
+	/* A P being removed still runs until its M lets it go. */
+	return load_seq(&goc_sched.npidle) == load_seq(&goc_sched.nprocs) &&
+	       load_seq(&goc_sched.retiring) == 0;
 }
 
 /* Sleep until a P starts running again (goc_sysmon_kick). */

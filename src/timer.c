@@ -106,7 +106,6 @@ static goc_timer *timer_new(int64_t period, bool with_chan, goc_func fn, void *a
 	tm->t.fn = timer_fire;
 	tm->t.arg = tm;
 	tm->t.heap_index = -1;
-	tm->t.deletable = true;
 	tm->period = period;
 	tm->fn = fn;
 	tm->arg = arg;

@@ -246,6 +246,8 @@ static void nap_repeatedly(void *arg)
 	goc_wg_done(&nappers);
 }
 
+static _Atomic bool resizer_done;
+
 static void *resize_from_thread(void *arg)
 {
 	long n = *(long *)arg;
@@ -253,6 +255,7 @@ static void *resize_from_thread(void *arg)
 		goc_maxprocs(1 + (int)(i % 4));
 		usleep(100);
 	}
+	atomic_store(&resizer_done, true);
 	return NULL;
 }
 
@@ -268,6 +271,11 @@ static int resizing_while_goroutines_sleep_on_every_processor(void)
 		goc_maxprocs(4 - (int)(i % 4));
 		goc_sleep(100 * GOC_MICROSECOND);
 	}
+	/* Not thread_join yet: it would block this goroutine's thread, and a
+	 * shrink waits for the processor that thread holds (no system-call
+	 * hand-off yet). */
+	while (!atomic_load(&resizer_done))
+		goc_sleep(GOC_MILLISECOND);
 	thread_join(t);
 	atomic_store(&stop_napping, true);
 	goc_wg_wait(&nappers);

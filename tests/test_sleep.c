@@ -127,6 +127,37 @@ static int sleeping_goroutine_lets_others_run_on_its_processor(void)
 	return 0;
 }
 
+/* A sleeper whose processor is then kept busy by a goroutine that never
+ * yields is woken by another processor, long before the computation
+ * ends: a running processor fires its own timers only when it switches,
+ * so the timer sleeper (proc.c) or sysmon steps in. */
+static _Atomic int64_t woke_at;
+static atomic_bool napper_parked;
+
+static void napper(void *arg)
+{
+	(void)arg;
+	atomic_store(&napper_parked, true);
+	goc_sleep(ms(2));
+	atomic_store(&woke_at, goc_now());
+}
+
+static int sleeper_behind_a_computing_goroutine_still_wakes(void)
+{
+	goc_maxprocs(2);
+	spawn(napper, NULL);
+	while (!atomic_load(&napper_parked))
+		goc_yield(); /* it sleeps with its timer on this processor */
+	int64_t start = goc_now(), compute = ms(400);
+	while (goc_now() - start < compute)
+		; /* never yields */
+	int64_t woke = atomic_load(&woke_at);
+	expect(woke != 0, "the sleeper did not wake during %lld ms of computing",
+	       (long long)(compute / ms(1)));
+	expect_lt(woke - start, compute / 2);
+	return 0;
+}
+
 /* ---- goc_now ---- */
 
 static goc_wg readers;
@@ -187,6 +218,7 @@ TEST_MAIN(
 	CASE(many_goroutines_sleep_at_the_same_time),
 	CASE(many_goroutines_sleep_at_the_same_time_on_one_processor),
 	CASE(sleeping_goroutine_lets_others_run_on_its_processor),
+	CASE(sleeper_behind_a_computing_goroutine_still_wakes),
 	CASE(now_never_goes_back),
 	CASE(now_counts_nanoseconds),
 )
