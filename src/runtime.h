@@ -314,7 +314,8 @@ struct g *goc_waiter_self(void) GOC_HIDDEN;
 void goc_ready(struct g *g, bool next) GOC_HIDDEN;
 
 /* Make n parked goroutines (not thread waiters) runnable as new work on
- * the current P, lazily like a spawn: no M is woken, sysmon is told. */
+ * the current P, which the caller's M must hold; lazily like a spawn: no
+ * M is woken, sysmon is told. */
 void goc_ready_many(struct g *const *gs, int n) GOC_HIDDEN;
 
 /* Scheduler pieces shared by sched.c and proc.c. */

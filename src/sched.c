@@ -310,13 +310,7 @@ static void prefetch_frames(struct g *g)
 
 void goc_ready_many(struct g *const *gs, int n)
 {
-	struct m *m = goc_getm();
-	struct p *p = m ? m->p : NULL;
-	if (!p) {
-		for (int i = 0; i < n; i++)
-			goc_ready(gs[i], false);
-		return;
-	}
+	struct p *p = goc_getm()->p; /* timers run only on Ms holding a P */
 	for (int i = 0; i < n; i++) {
 		struct g *g = gs[i];
 		store_relaxed(&g->status, G_RUNNABLE);

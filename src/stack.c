@@ -11,7 +11,7 @@
  *    recently used first; a spawn takes the most recent one, whose pages
  *    are resident and warm. No system call on this path.
  *  - per-P caches spill to and refill from a global cache in batches
- *    (under global.lock), so stacks freed on one P serve spawns on another;
+ *    (cache.h), so stacks freed on one P serve spawns on another;
  *  - fresh default stacks are carved from chunks of slots, one mmap per
  *    chunk, so the mapping count stays low. Each chunk is twice the size
  *    of the one before, up to CHUNK_SLOTS_MAX: a mapping call takes the

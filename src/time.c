@@ -84,10 +84,8 @@ static void heap_push(struct timers *ts, struct timer_slot slot)
 	if (ts->n == ts->cap) {
 		int32_t cap = ts->cap ? ts->cap * 2 : 64;
 		struct timer_slot *h = realloc(ts->heap, (size_t)cap * sizeof *h);
-		if (!h) {
-			spin_unlock(&ts->lock);
+		if (!h)
 			goc_fatal("out of memory growing a timer heap");
-		}
 		ts->heap = h;
 		ts->cap = cap;
 	}
