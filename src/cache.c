@@ -20,7 +20,7 @@ static void pool_reserve_locked(struct cache_pool *pool, int64_t more)
 		cap *= 2;
 	void **items = realloc(pool->items, (size_t)cap * sizeof *items);
 	if (!items)
-		goc_fatal("out of memory growing a free list");
+		goc__fatal("out of memory growing a free list");
 	pool->items = items;
 	pool->cap = cap;
 }
@@ -35,7 +35,7 @@ static void pool_push(struct cache_pool *pool, void *const *objs, int32_t n)
 	spin_unlock(&pool->lock);
 }
 
-void *goc_cache_get(struct cache_local *l, struct cache_pool *pool)
+void *goc__cache_get(struct cache_local *l, struct cache_pool *pool)
 {
 	if (l && l->n > 0)
 		return l->items[--l->n];
@@ -58,7 +58,7 @@ void *goc_cache_get(struct cache_local *l, struct cache_pool *pool)
 	return x;
 }
 
-void goc_cache_put(struct cache_local *l, struct cache_pool *pool, void *x)
+void goc__cache_put(struct cache_local *l, struct cache_pool *pool, void *x)
 {
 	if (!l) {
 		pool_push(pool, &x, 1);
@@ -73,7 +73,7 @@ void goc_cache_put(struct cache_local *l, struct cache_pool *pool, void *x)
 	l->items[l->n++] = x;
 }
 
-void goc_cache_flush(struct cache_local *l, struct cache_pool *pool)
+void goc__cache_flush(struct cache_local *l, struct cache_pool *pool)
 {
 	if (l->n > 0)
 		pool_push(pool, l->items, l->n);

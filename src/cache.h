@@ -32,13 +32,13 @@ struct cache_pool {
 /* An object from l, else (refilling l with up to half its size from pool)
  * from pool; NULL when both are empty. l may be NULL (a thread without a
  * P). */
-void *goc_cache_get(struct cache_local *l, struct cache_pool *pool) GOC_HIDDEN;
+void *goc__cache_get(struct cache_local *l, struct cache_pool *pool) GOC_HIDDEN;
 
 /* Put x in l (in pool if l is NULL); a full l moves its older half to
  * pool first. */
-void goc_cache_put(struct cache_local *l, struct cache_pool *pool, void *x) GOC_HIDDEN;
+void goc__cache_put(struct cache_local *l, struct cache_pool *pool, void *x) GOC_HIDDEN;
 
 /* Move everything in l to pool. */
-void goc_cache_flush(struct cache_local *l, struct cache_pool *pool) GOC_HIDDEN;
+void goc__cache_flush(struct cache_local *l, struct cache_pool *pool) GOC_HIDDEN;
 
 #endif

@@ -53,7 +53,7 @@ GOC_API goc_chan *goc_chan_retain(goc_chan *c)
 	return c;
 }
 
-void goc_chan_free(goc_chan *c)
+void goc__chan_free(goc_chan *c)
 {
 	c->magic = CHAN_DEAD;
 	free(c);
@@ -75,7 +75,7 @@ GOC_API void goc_chan_release(goc_chan *c)
 	c->orphan = waited_on;
 	spin_unlock(&c->lock);
 	if (!waited_on)
-		goc_chan_free(c);
+		goc__chan_free(c);
 }
 
 GOC_API size_t goc_chan_len(const goc_chan *c)
@@ -87,7 +87,7 @@ GOC_API size_t goc_chan_cap(const goc_chan *c) { return c ? c->cap : 0; }
 
 /* ---- operations on a locked channel ---------------------------------- */
 
-void goc_chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer)
+void goc__chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer)
 {
 	if (peer) {
 		elem_deliver(c, peer->elem, elem);
@@ -100,7 +100,7 @@ void goc_chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer)
 	store_relaxed(&c->count, c->count + 1);
 }
 
-void goc_chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer)
+void goc__chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer)
 {
 	if (c->cap == 0) { /* straight from the sender */
 		elem_deliver(c, elem, peer->elem);
@@ -129,20 +129,20 @@ static void unlock_chan(void *arg) { spin_unlock(&((goc_chan *)arg)->lock); }
 static void chan_wait(goc_chan *c, struct waitq *q, struct waiter *w,
                       enum wait_reason reason)
 {
-	w->g = goc_waiter_self();
+	w->g = goc__waiter_self();
 	w->c = c;
 	w->is_select = false;
 	w->success = false;
 	waitq_push(q, w);
-	goc_park(unlock_chan, c, reason);
+	goc__park(unlock_chan, c, reason);
 }
 
 /* A nil channel: wait forever (or until the deadline). */
 static int block_forever(int64_t until)
 {
 	if (until == INT64_MAX) {
-		goc_park(NULL, NULL, WAIT_CHAN_NIL);
-		goc_fatal("a goroutine blocked on a nil channel was woken");
+		goc__park(NULL, NULL, WAIT_CHAN_NIL);
+		goc__fatal("a goroutine blocked on a nil channel was woken");
 	}
 	goc_sleep(until - nanotime());
 	return GOC_TIMEOUT;
@@ -176,10 +176,10 @@ static int chan_send(goc_chan *c, const void *elem, bool block)
 		panic_send_closed(c);
 	struct waiter *peer = waitq_take(&c->recvq);
 	if (peer || c->count < c->cap) {
-		goc_chan_send_locked(c, elem, peer);
+		goc__chan_send_locked(c, elem, peer);
 		spin_unlock(&c->lock);
 		if (peer)
-			goc_ready(peer->g, true);
+			goc__ready(peer->g, true);
 		return GOC_OK;
 	}
 	if (!block) {
@@ -203,10 +203,10 @@ static int chan_recv(goc_chan *c, void *elem, bool block)
 	spin_lock(&c->lock);
 	struct waiter *peer = waitq_take(&c->sendq);
 	if (peer || c->count > 0) {
-		goc_chan_recv_locked(c, elem, peer);
+		goc__chan_recv_locked(c, elem, peer);
 		spin_unlock(&c->lock);
 		if (peer)
-			goc_ready(peer->g, true);
+			goc__ready(peer->g, true);
 		return GOC_OK;
 	}
 	if (c->closed) {
@@ -261,7 +261,7 @@ static int chan_timed(goc_chan *c, int dir, void *elem, int64_t ns)
 	if (!c)
 		return block_forever(until);
 	goc_case k = {c, dir, elem, 0};
-	if (goc_select_impl(&k, 1, true, until) < 0)
+	if (goc__select_impl(&k, 1, true, until) < 0)
 		return GOC_TIMEOUT;
 	return k.status;
 }
@@ -304,6 +304,6 @@ GOC_API void goc_chan_close(goc_chan *c)
 	while (wake) {
 		w = wake;
 		wake = w->next; /* read before the waiter runs and its frame goes */
-		goc_ready(w->g, false);
+		goc__ready(w->g, false);
 	}
 }

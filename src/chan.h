@@ -137,8 +137,8 @@ static inline char *chan_slot(goc_chan *c, size_t i)
  * waiting receiver peer (taken with waitq_take) or into buffer room; a
  * receive from the waiting sender peer or from the buffer. The caller
  * unlocks, then readies peer if there is one. */
-void goc_chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer) GOC_HIDDEN;
-void goc_chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer) GOC_HIDDEN;
+void goc__chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer) GOC_HIDDEN;
+void goc__chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer) GOC_HIDDEN;
 
 /* Release c if it was orphaned and nobody waits on it any more; call
  * with c locked, after taking a waiter out. Returns true if the caller
@@ -148,14 +148,14 @@ static inline bool chan_orphan_done(goc_chan *c)
 	return c->orphan && !c->recvq.head && !c->sendq.head;
 }
 
-void goc_chan_free(goc_chan *c) GOC_HIDDEN;
+void goc__chan_free(goc_chan *c) GOC_HIDDEN;
 
 /* Timed waits: the timer that ends a select or *_timeout. */
 struct timer;
-void goc_wait_timer_init(struct timer *t, struct g *g, int64_t until) GOC_HIDDEN;
-void goc_wait_timer_arm(struct timer *t) GOC_HIDDEN;
-void goc_wait_timer_stop(struct timer *t) GOC_HIDDEN;
+void goc__wait_timer_init(struct timer *t, struct g *g, int64_t until) GOC_HIDDEN;
+void goc__wait_timer_arm(struct timer *t) GOC_HIDDEN;
+void goc__wait_timer_stop(struct timer *t) GOC_HIDDEN;
 
-int goc_select_impl(goc_case *cases, size_t n, bool block, int64_t until) GOC_HIDDEN;
+int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until) GOC_HIDDEN;
 
 #endif

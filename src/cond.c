@@ -33,13 +33,13 @@ GOC_API void goc_cond_wait(goc_cond *c, goc_mutex *m)
 	if (notified(t, c->notify_)) {
 		spin_unlock(cond_lock(c));
 	} else {
-		struct cond_waiter w = {goc_waiter_self(), t, NULL};
+		struct cond_waiter w = {goc__waiter_self(), t, NULL};
 		if (c->tail_)
 			((struct cond_waiter *)c->tail_)->next = &w;
 		else
 			c->head_ = &w;
 		c->tail_ = &w;
-		goc_park(unlock_cond, c, WAIT_COND);
+		goc__park(unlock_cond, c, WAIT_COND);
 	}
 	goc_mutex_lock(m);
 }
@@ -69,7 +69,7 @@ GOC_API void goc_cond_signal(goc_cond *c)
 	}
 	spin_unlock(cond_lock(c));
 	if (w) /* else it has its ticket but is not queued yet: it won't sleep */
-		goc_ready(w->g, true);
+		goc__ready(w->g, true);
 }
 
 GOC_API void goc_cond_broadcast(goc_cond *c)
@@ -83,7 +83,7 @@ GOC_API void goc_cond_broadcast(goc_cond *c)
 	spin_unlock(cond_lock(c));
 	while (w) {
 		struct cond_waiter *next = w->next; /* before it runs */
-		goc_ready(w->g, false);
+		goc__ready(w->g, false);
 		w = next;
 	}
 }

@@ -36,14 +36,14 @@ static bool can_spin(int iter)
 {
 	if (iter >= SPIN_ITERATIONS)
 		return false;
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	if (!m || !m->p || !m->curg)
 		return false;
-	int32_t procs = load_relaxed(&goc_sched.nprocs);
-	if (procs <= 1 || procs <= load_relaxed(&goc_sched.npidle) +
-	                              load_relaxed(&goc_sched.nmspinning) + 1)
+	int32_t procs = load_relaxed(&goc__sched.nprocs);
+	if (procs <= 1 || procs <= load_relaxed(&goc__sched.npidle) +
+	                              load_relaxed(&goc__sched.nmspinning) + 1)
 		return false;
-	return goc_runq_empty(m->p);
+	return goc__runq_empty(m->p);
 }
 
 static void lock_slow(goc_mutex *mu)
@@ -82,7 +82,7 @@ static void lock_slow(goc_mutex *mu)
 		bool lifo = wait_start != 0; /* waited before: front of the line */
 		if (!wait_start)
 			wait_start = nanotime();
-		goc_semacquire(&mu->sema_, WAIT_MUTEX, lifo);
+		goc__semacquire(&mu->sema_, WAIT_MUTEX, lifo);
 		starving = starving || nanotime() - wait_start > STARVATION_NS;
 		old = load_relaxed(&mu->state_);
 		if (old & MUTEX_STARVING) {
@@ -119,7 +119,7 @@ static void unlock_slow(goc_mutex *mu, int32_t new)
 	if (!((new + MUTEX_LOCKED) & MUTEX_LOCKED))
 		goc_panic("sync: unlock of unlocked mutex");
 	if (new & MUTEX_STARVING) {
-		goc_semrelease(&mu->sema_, true); /* hand off, and yield to it */
+		goc__semrelease(&mu->sema_, true); /* hand off, and yield to it */
 		return;
 	}
 	int32_t old = new;
@@ -130,7 +130,7 @@ static void unlock_slow(goc_mutex *mu, int32_t new)
 			return;
 		new = (old - (1 << MUTEX_WAITER_SHIFT)) | MUTEX_WOKEN;
 		if (cas(&mu->state_, &old, new)) {
-			goc_semrelease(&mu->sema_, false);
+			goc__semrelease(&mu->sema_, false);
 			return;
 		}
 	}

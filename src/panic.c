@@ -26,11 +26,11 @@ GOC_API _Noreturn void goc_panic(const char *fmt, ...)
 	exit(2);
 }
 
-_Noreturn void goc_fatal(const char *msg)
+_Noreturn void goc__fatal(const char *msg)
 {
 	fflush(stdout);
-	goc_write_err("fatal error: ");
-	goc_write_err(msg);
-	goc_write_err("\n");
+	goc__write_err("fatal error: ");
+	goc__write_err(msg);
+	goc__write_err("\n");
 	_exit(2);
 }

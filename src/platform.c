@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void goc_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
+void goc__futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
 {
 	struct timespec ts, *tsp = NULL;
 	if (timeout_ns >= 0) {
@@ -22,14 +22,14 @@ void goc_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
 	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
 }
 
-void goc_futex_wake(uint32_t *addr, int n)
+void goc__futex_wake(uint32_t *addr, int n)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
 /* Spin with pause a while (the holder is running and about to release),
  * then give the CPU away between tries (the holder may be descheduled). */
-void goc_spin_lock_slow(spinlock *l)
+void goc__spin_lock_slow(spinlock *l)
 {
 	for (int i = 0;; i++) {
 		if (load_relaxed(&l->held) == 0 && xchg(&l->held, 1) == 0)
@@ -41,7 +41,7 @@ void goc_spin_lock_slow(spinlock *l)
 	}
 }
 
-uint32_t goc_fastrand(void)
+uint32_t goc__fastrand(void)
 {
 	static __thread uint32_t state __attribute__((tls_model("initial-exec")));
 	uint32_t x = state;
@@ -54,7 +54,7 @@ uint32_t goc_fastrand(void)
 	return x;
 }
 
-void goc_write_err(const char *s)
+void goc__write_err(const char *s)
 {
 	size_t n = strlen(s);
 	while (n > 0) {
@@ -68,7 +68,7 @@ void goc_write_err(const char *s)
 	}
 }
 
-char *goc_fmt_int(char *buf, int64_t v)
+char *goc__fmt_int(char *buf, int64_t v)
 {
 	char tmp[24];
 	int i = 0;

@@ -51,20 +51,20 @@ static inline void cpu_relax(void)
 }
 
 /* futex: sleep while *addr == val (timeout_ns < 0: no timeout); wake n. */
-void goc_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns) GOC_HIDDEN;
-void goc_futex_wake(uint32_t *addr, int n) GOC_HIDDEN;
+void goc__futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns) GOC_HIDDEN;
+void goc__futex_wake(uint32_t *addr, int n) GOC_HIDDEN;
 
 typedef struct spinlock {
 	uint32_t held;
 } spinlock;
 
-void goc_spin_lock_slow(spinlock *l) GOC_HIDDEN;
+void goc__spin_lock_slow(spinlock *l) GOC_HIDDEN;
 
 static inline void spin_lock(spinlock *l)
 {
 	if (likely(xchg(&l->held, 1) == 0))
 		return;
-	goc_spin_lock_slow(l);
+	goc__spin_lock_slow(l);
 }
 
 static inline bool spin_trylock(spinlock *l)
@@ -83,12 +83,12 @@ static inline int64_t nanotime(void)
 }
 
 /* A cheap per-thread pseudo-random number (xorshift). */
-uint32_t goc_fastrand(void) GOC_HIDDEN;
+uint32_t goc__fastrand(void) GOC_HIDDEN;
 
 /* Write a message to stderr with write(2): safe in signal handlers and
  * while other threads hold stdio locks. */
-void goc_write_err(const char *s) GOC_HIDDEN;
+void goc__write_err(const char *s) GOC_HIDDEN;
 /* Decimal form of v into buf (at least 21 bytes); returns buf. */
-char *goc_fmt_int(char *buf, int64_t v) GOC_HIDDEN;
+char *goc__fmt_int(char *buf, int64_t v) GOC_HIDDEN;
 
 #endif

@@ -32,7 +32,7 @@ static inline void slot_set(struct runq *q, int64_t i, struct gnode *node)
 	store_relaxed(&q->ring[i & (RUNQ_SIZE - 1)], node);
 }
 
-bool goc_runq_put(struct p *p, struct gnode *node)
+bool goc__runq_put(struct p *p, struct gnode *node)
 {
 	struct runq *q = &p->runq;
 	int64_t b = load_relaxed(&q->bottom);
@@ -44,7 +44,7 @@ bool goc_runq_put(struct p *p, struct gnode *node)
 	return true;
 }
 
-struct gnode *goc_runq_pop(struct p *p)
+struct gnode *goc__runq_pop(struct p *p)
 {
 	struct runq *q = &p->runq;
 	int64_t b = load_relaxed(&q->bottom) - 1;
@@ -64,7 +64,7 @@ struct gnode *goc_runq_pop(struct p *p)
 	return node;
 }
 
-struct gnode *goc_runq_steal(struct p *victim)
+struct gnode *goc__runq_steal(struct p *victim)
 {
 	struct runq *q = &victim->runq;
 	int64_t t = load_acquire(&q->top);
@@ -78,7 +78,7 @@ struct gnode *goc_runq_steal(struct p *victim)
 	return node;
 }
 
-bool goc_runq_empty(struct p *p)
+bool goc__runq_empty(struct p *p)
 {
 	struct runq *q = &p->runq;
 	return load_acquire(&q->top) >= load_acquire(&q->bottom) &&
@@ -87,7 +87,7 @@ bool goc_runq_empty(struct p *p)
 
 /* The deque is full: move its older half to the global queue, then put node.
  * Only the owner calls this; thieves may still take single goroutines. */
-void goc_runq_spill(struct p *p, struct gnode *node)
+void goc__runq_spill(struct p *p, struct gnode *node)
 {
 	struct runq *q = &p->runq;
 	struct gnode *batch[RUNQ_SIZE / 2];
@@ -104,11 +104,11 @@ void goc_runq_spill(struct p *p, struct gnode *node)
 		for (int i = 0; i + 1 < n; i++)
 			batch[i]->link = batch[i + 1];
 		batch[n - 1]->link = NULL;
-		goc_globq_put_batch(batch[0], batch[n - 1], n);
+		goc__globq_put_batch(batch[0], batch[n - 1], n);
 		break;
 	}
-	if (!goc_runq_put(p, node))
-		goc_globq_put(node);
+	if (!goc__runq_put(p, node))
+		goc__globq_put(node);
 }
 
 /* ---- the global queue ------------------------------------------------- */
@@ -116,32 +116,32 @@ void goc_runq_spill(struct p *p, struct gnode *node)
 static void globq_put_locked(struct gnode *head, struct gnode *tail, int n)
 {
 	tail->link = NULL;
-	if (goc_sched.gq_tail)
-		goc_sched.gq_tail->link = head;
+	if (goc__sched.gq_tail)
+		goc__sched.gq_tail->link = head;
 	else
-		goc_sched.gq_head = head;
-	goc_sched.gq_tail = tail;
-	store_release(&goc_sched.gq_size, goc_sched.gq_size + n);
+		goc__sched.gq_head = head;
+	goc__sched.gq_tail = tail;
+	store_release(&goc__sched.gq_size, goc__sched.gq_size + n);
 }
 
-void goc_globq_put_batch(struct gnode *head, struct gnode *tail, int n)
+void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n)
 {
-	spin_lock(&goc_sched.lock);
+	spin_lock(&goc__sched.lock);
 	globq_put_locked(head, tail, n);
-	spin_unlock(&goc_sched.lock);
+	spin_unlock(&goc__sched.lock);
 }
 
-void goc_globq_put(struct gnode *node) { goc_globq_put_batch(node, node, 1); }
+void goc__globq_put(struct gnode *node) { goc__globq_put_batch(node, node, 1); }
 
-struct gnode *goc_globq_get_locked(void)
+struct gnode *goc__globq_get_locked(void)
 {
-	struct gnode *node = goc_sched.gq_head;
+	struct gnode *node = goc__sched.gq_head;
 	if (!node)
 		return NULL;
-	goc_sched.gq_head = node->link;
-	if (!goc_sched.gq_head)
-		goc_sched.gq_tail = NULL;
-	store_release(&goc_sched.gq_size, goc_sched.gq_size - 1);
+	goc__sched.gq_head = node->link;
+	if (!goc__sched.gq_head)
+		goc__sched.gq_tail = NULL;
+	store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
 	node->link = NULL;
 	return node;
 }

@@ -129,13 +129,13 @@ struct runq {
 
 /* A timer: fn(arg) runs when `when` has passed. Lives wherever its owner
  * put it (a goc_timer, a timed wait's frame) and keeps heap_index, its
- * place in its P's heap (-1: in none), so that goc_timer_del can take it
+ * place in its P's heap (-1: in none), so that goc__timer_del can take it
  * out before it fires. */
 enum timer_state {
 	TIMER_IDLE,    /* in no heap */
 	TIMER_PENDING, /* in a heap */
 	TIMER_FIRING,  /* taken out to run fn; fn may set it back to IDLE once
-	                * it no longer needs the timer (see goc_timer_del) */
+	                * it no longer needs the timer (see goc__timer_del) */
 };
 
 struct timer {
@@ -274,116 +274,116 @@ struct sched {
 	uint32_t sysmon_idle;    /* atomic: 1 while sysmon sleeps indefinitely */
 };
 
-extern struct sched goc_sched GOC_HIDDEN;
+extern struct sched goc__sched GOC_HIDDEN;
 
 /* ---- internal interface ----------------------------------------------- */
 
 /* The M running on this thread (NULL: not a runtime thread). Not inlined:
  * a goroutine may resume on another thread, and a compiler may otherwise
  * keep a thread-local's address across the switch. */
-struct m *goc_getm(void) GOC_HIDDEN;
-void goc_setm(struct m *m) GOC_HIDDEN;
+struct m *goc__getm(void) GOC_HIDDEN;
+void goc__setm(struct m *m) GOC_HIDDEN;
 
 /* The running goroutine, or NULL on a thread that is not running one. */
-static inline struct g *goc_getg(void)
+static inline struct g *goc__getg(void)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	return m ? m->curg : NULL;
 }
 
 /* The runtime starts on first use; idempotent and cheap once done. */
-void goc_runtime_start(void) GOC_HIDDEN;
-extern bool goc_runtime_started GOC_HIDDEN;
+void goc__runtime_start(void) GOC_HIDDEN;
+extern bool goc__runtime_started GOC_HIDDEN;
 static inline void runtime_ensure(void)
 {
-	if (unlikely(!load_acquire(&goc_runtime_started)))
-		goc_runtime_start();
+	if (unlikely(!load_acquire(&goc__runtime_started)))
+		goc__runtime_start();
 }
 
 /* Park the running goroutine (or block the calling thread) until
- * goc_ready. unlock(arg) runs once the goroutine is switched out; it is
+ * goc__ready. unlock(arg) runs once the goroutine is switched out; it is
  * where the caller releases the lock that guards its wait queue. */
-void goc_park(void (*unlock)(void *arg), void *arg, enum wait_reason r) GOC_HIDDEN;
+void goc__park(void (*unlock)(void *arg), void *arg, enum wait_reason r) GOC_HIDDEN;
 
 /* The G to enqueue as a waiter: the running goroutine, or the calling
  * thread's own waiter record. */
-struct g *goc_waiter_self(void) GOC_HIDDEN;
+struct g *goc__waiter_self(void) GOC_HIDDEN;
 
 /* Make a parked g runnable. next: run it before the P's other work (a
  * hand-off from the running goroutine); otherwise it queues as new work. */
-void goc_ready(struct g *g, bool next) GOC_HIDDEN;
+void goc__ready(struct g *g, bool next) GOC_HIDDEN;
 
 /* Make n parked goroutines (not thread waiters) runnable as new work on
  * the current P, which the caller's M must hold; lazily like a spawn: no
  * M is woken, sysmon is told. */
-void goc_ready_many(struct g *const *gs, int n) GOC_HIDDEN;
+void goc__ready_many(struct g *const *gs, int n) GOC_HIDDEN;
 
 /* Scheduler pieces shared by sched.c and proc.c. */
-void goc_schedule(void) GOC_HIDDEN;             /* on g0; never returns */
-void goc_wakep(void) GOC_HIDDEN;
-void goc_globq_put(struct gnode *n) GOC_HIDDEN;      /* takes sched.lock */
-void goc_globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
-struct gnode *goc_globq_get_locked(void) GOC_HIDDEN;
-bool goc_runq_put(struct p *p, struct gnode *n) GOC_HIDDEN; /* false: full */
-struct gnode *goc_runq_pop(struct p *p) GOC_HIDDEN;
-struct gnode *goc_runq_steal(struct p *victim) GOC_HIDDEN;
-bool goc_runq_empty(struct p *p) GOC_HIDDEN;
-void goc_runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
+void goc__schedule(void) GOC_HIDDEN;             /* on g0; never returns */
+void goc__wakep(void) GOC_HIDDEN;
+void goc__globq_put(struct gnode *n) GOC_HIDDEN;      /* takes sched.lock */
+void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
+struct gnode *goc__globq_get_locked(void) GOC_HIDDEN;
+bool goc__runq_put(struct p *p, struct gnode *n) GOC_HIDDEN; /* false: full */
+struct gnode *goc__runq_pop(struct p *p) GOC_HIDDEN;
+struct gnode *goc__runq_steal(struct p *victim) GOC_HIDDEN;
+bool goc__runq_empty(struct p *p) GOC_HIDDEN;
+void goc__runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
 
 /* Ms and Ps (proc.c). */
-struct m *goc_m_new_current(void) GOC_HIDDEN; /* make this thread an M */
-void goc_startm(struct p *p, bool spinning) GOC_HIDDEN;
-void goc_stopm(struct m *m) GOC_HIDDEN;       /* sleep until given a P */
-struct p *goc_pidle_get(void) GOC_HIDDEN;     /* under sched.lock */
-void goc_pidle_put(struct p *p) GOC_HIDDEN;   /* under sched.lock */
-void goc_p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
-void goc_check_dead(void) GOC_HIDDEN;         /* under sched.lock */
-void goc_sysmon_kick(void) GOC_HIDDEN;
+struct m *goc__m_new_current(void) GOC_HIDDEN; /* make this thread an M */
+void goc__startm(struct p *p, bool spinning) GOC_HIDDEN;
+void goc__stopm(struct m *m) GOC_HIDDEN;       /* sleep until given a P */
+struct p *goc__pidle_get(void) GOC_HIDDEN;     /* under sched.lock */
+void goc__pidle_put(struct p *p) GOC_HIDDEN;   /* under sched.lock */
+void goc__p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
+void goc__check_dead(void) GOC_HIDDEN;         /* under sched.lock */
+void goc__sysmon_kick(void) GOC_HIDDEN;
 
-void goc_sysmon_watch_slow(void) GOC_HIDDEN;
+void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 
 /* Work was queued without waking anyone: sysmon should look soon. */
-static inline void goc_sysmon_watch(void)
+static inline void goc__sysmon_watch(void)
 {
-	if (load_relaxed(&goc_sched.npidle) > 0 &&
-	    !load_relaxed(&goc_sched.sysmon_watch))
-		goc_sysmon_watch_slow();
+	if (load_relaxed(&goc__sched.npidle) > 0 &&
+	    !load_relaxed(&goc__sched.sysmon_watch))
+		goc__sysmon_watch_slow();
 }
-int64_t goc_next_goid(struct p *p) GOC_HIDDEN;
+int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
 /* Stacks (stack.c). A stack is known by the struct g in its top bytes.
  * alloc reserves one; if *fresh comes back true the slot was never used
  * and its struct g is not written yet: stack_init_fresh does that on
  * first run. p may be NULL (a thread without a P). */
-struct g *goc_stack_alloc(struct p *p, size_t size, uint8_t *fresh) GOC_HIDDEN;
-void goc_stack_init_fresh(struct g *g, size_t size, uint8_t fresh) GOC_HIDDEN;
-void goc_stack_free(struct p *p, struct g *g) GOC_HIDDEN;
-void goc_stack_cache_flush(struct p *p) GOC_HIDDEN;
-size_t goc_stack_round(size_t size) GOC_HIDDEN;
-bool goc_stack_check_canary(struct g *g) GOC_HIDDEN;
-bool goc_stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
+struct g *goc__stack_alloc(struct p *p, size_t size, uint8_t *fresh) GOC_HIDDEN;
+void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh) GOC_HIDDEN;
+void goc__stack_free(struct p *p, struct g *g) GOC_HIDDEN;
+void goc__stack_cache_flush(struct p *p) GOC_HIDDEN;
+size_t goc__stack_round(size_t size) GOC_HIDDEN;
+bool goc__stack_check_canary(struct g *g) GOC_HIDDEN;
+bool goc__stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
 
 /* Signals (signal.c). */
-void goc_signal_init(void) GOC_HIDDEN;
-void goc_signal_thread_init(struct m *m) GOC_HIDDEN;
-_Noreturn void goc_stack_overflow(struct g *g) GOC_HIDDEN;
+void goc__signal_init(void) GOC_HIDDEN;
+void goc__signal_thread_init(struct m *m) GOC_HIDDEN;
+_Noreturn void goc__stack_overflow(struct g *g) GOC_HIDDEN;
 
-/* Timers (time.c). goc_timer_del returns true if it took t out of its
+/* Timers (time.c). goc__timer_del returns true if it took t out of its
  * heap before it fired; if t is firing, it first waits until fn has set
  * t->state back to TIMER_IDLE, so t may be freed when it returns (a timer
  * that can be deleted while firing must have an fn that does that). */
-void goc_timer_add(struct p *p, struct timer *t) GOC_HIDDEN;
-bool goc_timer_del(struct timer *t) GOC_HIDDEN;
-struct p *goc_timer_home(void) GOC_HIDDEN; /* the current P, else P 0 */
-int64_t goc_timers_run(struct p *p, int64_t now) GOC_HIDDEN;
-int64_t goc_timers_earliest(void) GOC_HIDDEN; /* 0: no timer anywhere */
-void goc_timers_move(struct p *from, struct p *to) GOC_HIDDEN;
+void goc__timer_add(struct p *p, struct timer *t) GOC_HIDDEN;
+bool goc__timer_del(struct timer *t) GOC_HIDDEN;
+struct p *goc__timer_home(void) GOC_HIDDEN; /* the current P, else P 0 */
+int64_t goc__timers_run(struct p *p, int64_t now) GOC_HIDDEN;
+int64_t goc__timers_earliest(void) GOC_HIDDEN; /* 0: no timer anywhere */
+void goc__timers_move(struct p *from, struct p *to) GOC_HIDDEN;
 
 /* Fatal errors (panic.c). */
-_Noreturn void goc_fatal(const char *msg) GOC_HIDDEN;
+_Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
 
 /* Semaphores keyed by address (sema.c): Go's runtime_Semacquire. */
-void goc_semacquire(uint32_t *addr, enum wait_reason r, bool lifo) GOC_HIDDEN;
-void goc_semrelease(uint32_t *addr, bool handoff) GOC_HIDDEN;
+void goc__semacquire(uint32_t *addr, enum wait_reason r, bool lifo) GOC_HIDDEN;
+void goc__semrelease(uint32_t *addr, bool handoff) GOC_HIDDEN;
 
 #endif

@@ -15,7 +15,7 @@
 GOC_API void goc_rwmutex_rlock(goc_rwmutex *rw)
 {
 	if (add_fetch(&rw->reader_count_, 1) < 0)
-		goc_semacquire(&rw->reader_sem_, WAIT_RWMUTEX_R, false);
+		goc__semacquire(&rw->reader_sem_, WAIT_RWMUTEX_R, false);
 }
 
 GOC_API void goc_rwmutex_runlock(goc_rwmutex *rw)
@@ -27,7 +27,7 @@ GOC_API void goc_rwmutex_runlock(goc_rwmutex *rw)
 		goc_panic("sync: RUnlock of unlocked RWMutex");
 	/* A writer waits: the last reader it waits for wakes it. */
 	if (add_fetch(&rw->reader_wait_, -1) == 0)
-		goc_semrelease(&rw->writer_sem_, false);
+		goc__semrelease(&rw->writer_sem_, false);
 }
 
 GOC_API void goc_rwmutex_lock(goc_rwmutex *rw)
@@ -37,7 +37,7 @@ GOC_API void goc_rwmutex_lock(goc_rwmutex *rw)
 	int32_t r = add_fetch(&rw->reader_count_, -RWMUTEX_MAX_READERS) +
 	            RWMUTEX_MAX_READERS;
 	if (r != 0 && add_fetch(&rw->reader_wait_, r) != 0)
-		goc_semacquire(&rw->writer_sem_, WAIT_RWMUTEX_W, false);
+		goc__semacquire(&rw->writer_sem_, WAIT_RWMUTEX_W, false);
 }
 
 GOC_API void goc_rwmutex_unlock(goc_rwmutex *rw)
@@ -46,6 +46,6 @@ GOC_API void goc_rwmutex_unlock(goc_rwmutex *rw)
 	if (r >= RWMUTEX_MAX_READERS)
 		goc_panic("sync: Unlock of unlocked RWMutex");
 	for (int32_t i = 0; i < r; i++) /* readers that waited for us */
-		goc_semrelease(&rw->reader_sem_, false);
+		goc__semrelease(&rw->reader_sem_, false);
 	goc_mutex_unlock(&rw->w_);
 }

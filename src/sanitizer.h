@@ -3,7 +3,7 @@
  * about our stacks, which they cannot see on their own.
  *
  * Every context switch is bracketed: switch_begin just before
- * goc_ctx_switch names the stack being entered; switch_end, first thing in
+ * goc__ctx_switch names the stack being entered; switch_end, first thing in
  * the resumed context, completes it. A context that will never resume (a
  * goroutine that exits) passes dying = true so ASan drops its fake stack.
  * In plain builds all of it compiles to nothing.

@@ -58,8 +58,8 @@ static __thread struct m *tls_m __attribute__((tls_model("initial-exec")));
 #define NOINLINE_NOIPA __attribute__((noinline, noipa))
 #endif
 
-NOINLINE_NOIPA struct m *goc_getm(void) { return tls_m; }
-NOINLINE_NOIPA void goc_setm(struct m *m) { tls_m = m; }
+NOINLINE_NOIPA struct m *goc__getm(void) { return tls_m; }
+NOINLINE_NOIPA void goc__setm(struct m *m) { tls_m = m; }
 
 #define FAIRNESS_TICKS 61
 #define RUNNEXT_STREAK 16
@@ -72,7 +72,7 @@ static inline void check_timers(struct p *p)
 	if (unlikely(first != 0)) {
 		int64_t now = nanotime();
 		if (first <= now)
-			goc_timers_run(p, now);
+			goc__timers_run(p, now);
 	}
 }
 
@@ -81,7 +81,7 @@ static inline void check_timers(struct p *p)
  * the M we are on now. */
 static struct m *finish_switch(void)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	san_switch_end(m, m->curg);
 	after_switch_fn after = m->after;
 	if (after) {
@@ -97,8 +97,8 @@ static struct m *finish_switch(void)
 static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
                              after_switch_fn after, void *arg, bool dying)
 {
-	if (unlikely(cur->canary) && !goc_stack_check_canary(cur))
-		goc_stack_overflow(cur);
+	if (unlikely(cur->canary) && !goc__stack_check_canary(cur))
+		goc__stack_overflow(cur);
 	m->after = after;
 	m->after_g = cur;
 	m->after_arg = arg;
@@ -108,9 +108,9 @@ static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
 	if (next) {
 		next->m = m;
 		store_relaxed(&next->status, G_RUNNING);
-		goc_ctx_switch(&cur->sp, next->sp);
+		goc__ctx_switch(&cur->sp, next->sp);
 	} else {
-		goc_ctx_switch(&cur->sp, m->g0_sp);
+		goc__ctx_switch(&cur->sp, m->g0_sp);
 	}
 	return finish_switch();
 }
@@ -122,10 +122,10 @@ static struct gnode *runq_get_local(struct p *p)
 	uint64_t tick = p->schedtick + 1;
 	store_relaxed(&p->schedtick, tick); /* sysmon reads it */
 	if (unlikely(tick % FAIRNESS_TICKS == 0) &&
-	    load_relaxed(&goc_sched.gq_size) > 0) {
-		spin_lock(&goc_sched.lock);
-		struct gnode *node = goc_globq_get_locked();
-		spin_unlock(&goc_sched.lock);
+	    load_relaxed(&goc__sched.gq_size) > 0) {
+		spin_lock(&goc__sched.lock);
+		struct gnode *node = goc__globq_get_locked();
+		spin_unlock(&goc__sched.lock);
 		if (node)
 			return node;
 	}
@@ -142,11 +142,11 @@ static struct gnode *runq_get_local(struct p *p)
 	p->runnext_streak = 0;
 	if (unlikely(load_relaxed(&p->fair_due))) {
 		store_relaxed(&p->fair_due, 0);
-		struct gnode *node = goc_runq_steal(p); /* our own oldest */
+		struct gnode *node = goc__runq_steal(p); /* our own oldest */
 		if (node)
 			return node;
 	}
-	return goc_runq_pop(p);
+	return goc__runq_pop(p);
 }
 
 static struct g *g_start(struct p *p, struct gspawn *s);
@@ -181,7 +181,7 @@ static void execute(struct m *m, struct g *g)
 	g->m = m;
 	store_relaxed(&g->status, G_RUNNING);
 	san_switch_begin(m, NULL, g, false);
-	goc_ctx_switch(&m->g0_sp, g->sp);
+	goc__ctx_switch(&m->g0_sp, g->sp);
 	finish_switch();
 }
 
@@ -198,24 +198,24 @@ static void after_yield(struct m *m, struct g *prev, void *arg)
 {
 	(void)m, (void)arg;
 	store_relaxed(&prev->status, G_RUNNABLE);
-	goc_globq_put(&prev->node);
-	goc_wakep();
+	goc__globq_put(&prev->node);
+	goc__wakep();
 }
 
 static void after_exit(struct m *m, struct g *prev, void *arg)
 {
 	(void)arg;
 	san_g_destroy(prev);
-	goc_stack_free(m->p, prev);
+	goc__stack_free(m->p, prev);
 }
 
 /* ---- park and ready --------------------------------------------------- */
 
 static __thread struct g thread_waiter;
 
-struct g *goc_waiter_self(void)
+struct g *goc__waiter_self(void)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	if (m && m->curg)
 		return m->curg;
 	thread_waiter.is_thread = 1;
@@ -232,31 +232,31 @@ static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 {
 	if (unlock)
 		unlock(arg);
-	add_fetch(&goc_sched.nthread_blocked, 1);
+	add_fetch(&goc__sched.nthread_blocked, 1);
 	/* If every M is idle already, no one else will look: we might be the
 	 * last hope of the program, and blocked. */
-	if (load_acquire(&goc_runtime_started)) {
-		spin_lock(&goc_sched.lock);
-		goc_check_dead();
-		spin_unlock(&goc_sched.lock);
+	if (load_acquire(&goc__runtime_started)) {
+		spin_lock(&goc__sched.lock);
+		goc__check_dead();
+		spin_unlock(&goc__sched.lock);
 	}
 	while (load_acquire(&self->wake) == 0)
-		goc_futex_wait(&self->wake, 0, -1);
+		goc__futex_wait(&self->wake, 0, -1);
 	store_relaxed(&self->wake, 0);
 }
 
-void goc_park(void (*unlock)(void *), void *arg, enum wait_reason r)
+void goc__park(void (*unlock)(void *), void *arg, enum wait_reason r)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
 	if (!cur) {
-		thread_park(goc_waiter_self(), unlock, arg);
+		thread_park(goc__waiter_self(), unlock, arg);
 		return;
 	}
 	if (unlikely(m->ran_stolen) && (r == WAIT_MUTEX || r == WAIT_RWMUTEX_R ||
 	                                r == WAIT_RWMUTEX_W)) {
 		m->contended = true; /* see find_runnable, sysmon.c */
-		store_relaxed(&goc_sched.rescue_quiet_until,
+		store_relaxed(&goc__sched.rescue_quiet_until,
 		              nanotime() + 10 * GOC_MILLISECOND);
 	}
 	cur->wait_reason = (uint8_t)r;
@@ -266,21 +266,21 @@ void goc_park(void (*unlock)(void *), void *arg, enum wait_reason r)
 	cur->wait_reason = WAIT_NONE;
 }
 
-void goc_ready(struct g *g, bool next)
+void goc__ready(struct g *g, bool next)
 {
 	if (g->is_thread) {
-		add_fetch(&goc_sched.nthread_blocked, -1);
+		add_fetch(&goc__sched.nthread_blocked, -1);
 		store_release(&g->wake, 1);
-		goc_futex_wake(&g->wake, 1);
+		goc__futex_wake(&g->wake, 1);
 		return;
 	}
 	store_relaxed(&g->status, G_RUNNABLE);
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	struct p *p = m ? m->p : NULL;
 	if (!p) {
-		goc_globq_put(&g->node);
+		goc__globq_put(&g->node);
 		fence_seq(); /* the queue, then nmspinning: see recheck_queues */
-		goc_wakep();
+		goc__wakep();
 		return;
 	}
 	if (next) {
@@ -288,12 +288,12 @@ void goc_ready(struct g *g, bool next)
 		if (!g)
 			return; /* runs when the readier blocks; no thread woken */
 	}
-	if (unlikely(!goc_runq_put(p, &g->node)))
-		goc_runq_spill(p, &g->node);
+	if (unlikely(!goc__runq_put(p, &g->node)))
+		goc__runq_spill(p, &g->node);
 	if (!next)
-		goc_wakep();
+		goc__wakep();
 	else
-		goc_sysmon_watch(); /* pushed out of runnext: see the top */
+		goc__sysmon_watch(); /* pushed out of runnext: see the top */
 }
 
 /* A goroutine that slept a while resumes through a few frames (the
@@ -308,17 +308,17 @@ static void prefetch_frames(struct g *g)
 		__builtin_prefetch(sp + i * CACHE_LINE);
 }
 
-void goc_ready_many(struct g *const *gs, int n)
+void goc__ready_many(struct g *const *gs, int n)
 {
-	struct p *p = goc_getm()->p; /* timers run only on Ms holding a P */
+	struct p *p = goc__getm()->p; /* timers run only on Ms holding a P */
 	for (int i = 0; i < n; i++) {
 		struct g *g = gs[i];
 		store_relaxed(&g->status, G_RUNNABLE);
 		prefetch_frames(g);
-		if (unlikely(!goc_runq_put(p, &g->node)))
-			goc_runq_spill(p, &g->node);
+		if (unlikely(!goc__runq_put(p, &g->node)))
+			goc__runq_spill(p, &g->node);
 	}
-	goc_sysmon_watch();
+	goc__sysmon_watch();
 }
 
 /* ---- goroutines -------------------------------------------------------- */
@@ -337,7 +337,7 @@ static void g_entry(void *unused)
 	struct m *m = finish_switch();
 	struct g *g = m->curg;
 	g->fn(g->arg);
-	goexit(goc_getm(), g);
+	goexit(goc__getm(), g);
 }
 
 /* ---- spawn records ---- */
@@ -349,7 +349,7 @@ static struct cache_pool spawn_pool;
 static struct gspawn *spawn_alloc(struct p *p)
 {
 	struct cache_local *l = p ? &p->spawns : NULL;
-	struct gspawn *s = goc_cache_get(l, &spawn_pool);
+	struct gspawn *s = goc__cache_get(l, &spawn_pool);
 	if (s)
 		return s;
 	/* A slab of records: one to use, the rest to the cache. They are
@@ -359,7 +359,7 @@ static struct gspawn *spawn_alloc(struct p *p)
 	if (!slab)
 		return NULL;
 	for (int i = 1; i < SPAWN_SLAB; i++)
-		goc_cache_put(l, &spawn_pool, &slab[i]);
+		goc__cache_put(l, &spawn_pool, &slab[i]);
 	return slab;
 }
 
@@ -372,9 +372,9 @@ static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg
 		errno = ENOMEM;
 		return NULL;
 	}
-	s->g = goc_stack_alloc(p, size, &s->fresh);
+	s->g = goc__stack_alloc(p, size, &s->fresh);
 	if (!s->g) {
-		goc_cache_put(p ? &p->spawns : NULL, &spawn_pool, s);
+		goc__cache_put(p ? &p->spawns : NULL, &spawn_pool, s);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -394,7 +394,7 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 {
 	struct g *g = s->g;
 	if (s->fresh) {
-		goc_stack_init_fresh(g, s->stack_size, s->fresh);
+		goc__stack_init_fresh(g, s->stack_size, s->fresh);
 		store_relaxed(&p->fresh_starts, p->fresh_starts + 1); /* sysmon.c */
 	}
 	g->node.kind = NODE_G;
@@ -413,8 +413,8 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->is_main = g->id == 1;
 	store_relaxed(&g->status, G_RUNNABLE);
 	san_g_create(g);
-	g->sp = goc_ctx_make(g, g_entry, NULL);
-	goc_cache_put(&p->spawns, &spawn_pool, s);
+	g->sp = goc__ctx_make(g, g_entry, NULL);
+	goc__cache_put(&p->spawns, &spawn_pool, s);
 	return g;
 }
 
@@ -425,33 +425,33 @@ static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
 	struct gspawn *s = spawn_new(NULL, size, fn, arg, name, id);
 	if (!s)
 		return -1;
-	add_fetch(&goc_sched.ext_spawned, 1);
-	goc_globq_put(&s->node);
+	add_fetch(&goc__sched.ext_spawned, 1);
+	goc__globq_put(&s->node);
 	fence_seq(); /* the queue, then nmspinning: see recheck_queues */
-	goc_wakep();
+	goc__wakep();
 	return 0;
 }
 
 static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 {
 	runtime_ensure();
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	struct p *p = m ? m->p : NULL;
 	if (!p)
 		return spawn_global(size, fn, arg, name,
-		                    add_fetch(&goc_sched.goid_gen, 1));
-	struct gspawn *s = spawn_new(p, size, fn, arg, name, goc_next_goid(p));
+		                    add_fetch(&goc__sched.goid_gen, 1));
+	struct gspawn *s = spawn_new(p, size, fn, arg, name, goc__next_goid(p));
 	if (!s)
 		return -1;
 	store_relaxed(&p->nspawned, p->nspawned + 1);
-	if (likely(goc_runq_put(p, &s->node))) {
-		goc_sysmon_watch(); /* this P runs it unless sysmon moves it */
+	if (likely(goc__runq_put(p, &s->node))) {
+		goc__sysmon_watch(); /* this P runs it unless sysmon moves it */
 		return 0;
 	}
 	struct g *cur = m->curg;
 	if (!cur || m->in_timer) { /* no goroutine of its own to pace */
-		goc_runq_spill(p, &s->node);
-		goc_wakep();
+		goc__runq_spill(p, &s->node);
+		goc__wakep();
 		return 0;
 	}
 	/* The queue is full: the spawner runs the newcomer now and waits in
@@ -468,7 +468,7 @@ GOC_API int goc_go_attr(const goc_attr *attr, goc_func fn, void *arg)
 		errno = EINVAL;
 		return -1;
 	}
-	return spawn(goc_stack_round(size), fn, arg, attr ? attr->name : NULL);
+	return spawn(goc__stack_round(size), fn, arg, attr ? attr->name : NULL);
 }
 
 GOC_API int goc_go(goc_func fn, void *arg)
@@ -482,28 +482,28 @@ GOC_API int goc_go(goc_func fn, void *arg)
 
 /* The main goroutine, queued on p (the P of the thread that called
  * goc_main, which runs it next), or globally if that thread has none. */
-int goc_spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
-int goc_spawn_main(struct p *p, goc_func fn, void *arg)
+int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
+int goc__spawn_main(struct p *p, goc_func fn, void *arg)
 {
 	if (!p)
 		return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
 	struct gspawn *s = spawn_new(p, GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
 	if (!s)
 		return -1;
-	add_fetch(&goc_sched.ext_spawned, 1);
-	return goc_runq_put(p, &s->node) ? 0 : -1;
+	add_fetch(&goc__sched.ext_spawned, 1);
+	return goc__runq_put(p, &s->node) ? 0 : -1;
 }
 
 GOC_API void goc_yield(void)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
 	if (!cur) {
 		sched_yield();
 		return;
 	}
 	struct p *p = m->p;
-	if (goc_runq_empty(p) && load_relaxed(&goc_sched.gq_size) == 0 &&
+	if (goc__runq_empty(p) && load_relaxed(&goc__sched.gq_size) == 0 &&
 	    !load_relaxed(&p->retire)) {
 		check_timers(p); /* nothing else here; timers may be due */
 		return;
@@ -513,18 +513,18 @@ GOC_API void goc_yield(void)
 
 GOC_API _Noreturn void goc_exit(void)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
 	if (!cur)
 		pthread_exit(NULL);
 	if (cur->is_main)
-		store_release(&goc_sched.main_exited, true);
+		store_release(&goc__sched.main_exited, true);
 	goexit(m, cur);
 }
 
 GOC_API int64_t goc_id(void)
 {
-	struct g *g = goc_getg();
+	struct g *g = goc__getg();
 	return g ? g->id : 0;
 }
 
@@ -533,24 +533,24 @@ GOC_API int64_t goc_id(void)
 /* Take from the global queue: one to run and a fair share into p's deque. */
 static struct gnode *globq_take(struct p *p)
 {
-	if (load_relaxed(&goc_sched.gq_size) == 0)
+	if (load_relaxed(&goc__sched.gq_size) == 0)
 		return NULL;
-	spin_lock(&goc_sched.lock);
-	int64_t n = goc_sched.gq_size / load_relaxed(&goc_sched.nprocs) + 1;
+	spin_lock(&goc__sched.lock);
+	int64_t n = goc__sched.gq_size / load_relaxed(&goc__sched.nprocs) + 1;
 	if (n > RUNQ_SIZE / 2)
 		n = RUNQ_SIZE / 2;
-	struct gnode *node = goc_globq_get_locked();
+	struct gnode *node = goc__globq_get_locked();
 	for (int64_t i = 1; node && i < n; i++) {
-		struct gnode *more = goc_globq_get_locked();
+		struct gnode *more = goc__globq_get_locked();
 		if (!more)
 			break;
-		if (!goc_runq_put(p, more)) { /* our deque is full: leave it */
-			spin_unlock(&goc_sched.lock);
-			goc_globq_put(more);
+		if (!goc__runq_put(p, more)) { /* our deque is full: leave it */
+			spin_unlock(&goc__sched.lock);
+			goc__globq_put(more);
 			return node;
 		}
 	}
-	spin_unlock(&goc_sched.lock);
+	spin_unlock(&goc__sched.lock);
 	return node;
 }
 
@@ -562,12 +562,12 @@ static struct gnode *steal_work(struct m *m, bool *from_timers)
 	/* Every P there is, not just the first nprocs: one being removed keeps
 	 * its queue until its M schedules, which an M blocked in the running
 	 * goroutine (a system call) may not do for a long time. */
-	int32_t n = load_acquire(&goc_sched.nallp);
+	int32_t n = load_acquire(&goc__sched.nallp);
 	int64_t now = 0;
 	for (int round = 0; round < 4; round++) {
-		uint32_t start = goc_fastrand();
+		uint32_t start = goc__fastrand();
 		for (int32_t i = 0; i < n; i++) {
-			struct p *v = load_acquire(&goc_sched.allp[(start + (uint32_t)i) % (uint32_t)n]);
+			struct p *v = load_acquire(&goc__sched.allp[(start + (uint32_t)i) % (uint32_t)n]);
 			if (v == p || !v)
 				continue;
 			int64_t first = load_relaxed(&v->timers.first);
@@ -575,7 +575,7 @@ static struct gnode *steal_work(struct m *m, bool *from_timers)
 				if (!now)
 					now = nanotime();
 				if (first <= now) {
-					goc_timers_run(v, now);
+					goc__timers_run(v, now);
 					struct gnode *node = runq_get_local(p);
 					if (node) {
 						*from_timers = true;
@@ -583,7 +583,7 @@ static struct gnode *steal_work(struct m *m, bool *from_timers)
 					}
 				}
 			}
-			struct gnode *node = goc_runq_steal(v);
+			struct gnode *node = goc__runq_steal(v);
 			if (node)
 				return node;
 			if (round == 3 && load_relaxed(&v->sysmon_stale)) {
@@ -600,7 +600,7 @@ static struct gnode *steal_work(struct m *m, bool *from_timers)
 /* An M that found work stops spinning; if it was the last spinner, another
  * may be needed for the rest of the work (Go's resetspinning), unless
  * (wake_more false) the work is what timers readied: like every ready,
- * it stays lazy (goc_ready_many). A timer sleeper that wakes for a batch
+ * it stays lazy (goc__ready_many). A timer sleeper that wakes for a batch
  * of timers would otherwise wake a second M each time, which finds the
  * batch done and goes back to sleep. */
 static void stop_spinning(struct m *m, bool wake_more)
@@ -608,8 +608,8 @@ static void stop_spinning(struct m *m, bool wake_more)
 	if (!m->spinning)
 		return;
 	m->spinning = false;
-	if (add_fetch(&goc_sched.nmspinning, -1) == 0 && wake_more)
-		goc_wakep();
+	if (add_fetch(&goc__sched.nmspinning, -1) == 0 && wake_more)
+		goc__wakep();
 }
 
 /* After giving up its P and spinning: is there work anywhere that was
@@ -617,17 +617,17 @@ static void stop_spinning(struct m *m, bool wake_more)
  * anyone)? Then take an idle P back. */
 static struct p *recheck_queues(void)
 {
-	bool work = load_seq(&goc_sched.gq_size) > 0;
-	int32_t n = load_acquire(&goc_sched.nallp); /* see steal_work */
+	bool work = load_seq(&goc__sched.gq_size) > 0;
+	int32_t n = load_acquire(&goc__sched.nallp); /* see steal_work */
 	for (int32_t i = 0; i < n && !work; i++) {
-		struct p *v = load_acquire(&goc_sched.allp[i]);
-		work = v && !goc_runq_empty(v);
+		struct p *v = load_acquire(&goc__sched.allp[i]);
+		work = v && !goc__runq_empty(v);
 	}
 	if (!work)
 		return NULL;
-	spin_lock(&goc_sched.lock);
-	struct p *p = goc_pidle_get();
-	spin_unlock(&goc_sched.lock);
+	spin_lock(&goc__sched.lock);
+	struct p *p = goc__pidle_get();
+	spin_unlock(&goc__sched.lock);
 	return p;
 }
 
@@ -636,10 +636,10 @@ static struct gnode *find_runnable(struct m *m)
 	for (;;) {
 		struct p *p = m->p;
 		if (unlikely(load_relaxed(&p->retire))) {
-			goc_p_retire(m);
+			goc__p_retire(m);
 			if (!m->p) {
 				stop_spinning(m, true);
-				goc_stopm(m);
+				goc__stopm(m);
 			}
 			continue;
 		}
@@ -651,12 +651,12 @@ static struct gnode *find_runnable(struct m *m)
 			stop_spinning(m, true);
 			return g;
 		}
-		int32_t busy = load_relaxed(&goc_sched.nprocs) -
-		               load_relaxed(&goc_sched.npidle);
+		int32_t busy = load_relaxed(&goc__sched.nprocs) -
+		               load_relaxed(&goc__sched.npidle);
 		if (!m->spinning && !m->contended &&
-		    2 * load_relaxed(&goc_sched.nmspinning) < busy) {
+		    2 * load_relaxed(&goc__sched.nmspinning) < busy) {
 			m->spinning = true;
-			add_fetch(&goc_sched.nmspinning, 1);
+			add_fetch(&goc__sched.nmspinning, 1);
 		}
 		if (m->spinning) {
 			bool from_timers = false;
@@ -668,41 +668,41 @@ static struct gnode *find_runnable(struct m *m)
 			}
 		}
 		/* Nothing: give the P back. */
-		spin_lock(&goc_sched.lock);
-		g = goc_globq_get_locked();
+		spin_lock(&goc__sched.lock);
+		g = goc__globq_get_locked();
 		if (g) {
-			spin_unlock(&goc_sched.lock);
+			spin_unlock(&goc__sched.lock);
 			stop_spinning(m, true);
 			return g;
 		}
 		if (load_relaxed(&p->retire)) {
 			/* goc_maxprocs removed it since we looked: retire it (at
 			 * the top of the loop), never leave it idle and marked. */
-			spin_unlock(&goc_sched.lock);
+			spin_unlock(&goc__sched.lock);
 			continue;
 		}
-		goc_pidle_put(p);
+		goc__pidle_put(p);
 		m->p = NULL;
-		spin_unlock(&goc_sched.lock);
+		spin_unlock(&goc__sched.lock);
 		if (m->spinning) {
 			m->spinning = false;
-			add_fetch(&goc_sched.nmspinning, -1);
+			add_fetch(&goc__sched.nmspinning, -1);
 			struct p *again = recheck_queues();
 			if (again) {
 				m->p = again;
 				again->m = m;
 				m->spinning = true;
-				add_fetch(&goc_sched.nmspinning, 1);
+				add_fetch(&goc__sched.nmspinning, 1);
 				continue;
 			}
 		}
-		goc_stopm(m); /* returns holding a P */
+		goc__stopm(m); /* returns holding a P */
 	}
 }
 
-void goc_schedule(void)
+void goc__schedule(void)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	for (;;) {
 		struct gnode *node = find_runnable(m);
 		execute(m, g_of(m->p, node));

@@ -49,7 +49,7 @@ static void shuffle_cases(struct sel *s, size_t n)
 		if (!s->cases[i].ch)
 			continue;
 		if (s->npoll % 8 == 0)
-			r = goc_fastrand();
+			r = goc__fastrand();
 		uint64_t m = r * (s->npoll + 1);
 		size_t j = (size_t)(m >> 32);
 		r = (uint32_t)m;
@@ -106,7 +106,7 @@ static void unlock_all_and_arm(void *arg)
 {
 	struct sel *s = arg;
 	if (s->timer)
-		goc_wait_timer_arm(s->timer);
+		goc__wait_timer_arm(s->timer);
 	unlock_all(s);
 }
 
@@ -133,7 +133,7 @@ static bool try_case(goc_case *cs, struct waiter **peer)
 			return true; /* the caller panics */
 		*peer = waitq_take(&c->recvq);
 		if (*peer || c->count < c->cap) {
-			goc_chan_send_locked(c, cs->elem, *peer);
+			goc__chan_send_locked(c, cs->elem, *peer);
 			cs->status = GOC_OK;
 			return true;
 		}
@@ -141,7 +141,7 @@ static bool try_case(goc_case *cs, struct waiter **peer)
 	}
 	*peer = waitq_take(&c->sendq);
 	if (*peer || c->count > 0) {
-		goc_chan_recv_locked(c, cs->elem, *peer);
+		goc__chan_recv_locked(c, cs->elem, *peer);
 		cs->status = GOC_OK;
 		return true;
 	}
@@ -200,7 +200,7 @@ static int poll_cases(struct sel *s, struct waiter **peer)
  * Returns the waiter that fired, or NULL on timeout. */
 static struct waiter *wait_cases(struct sel *s, int64_t until)
 {
-	struct g *g = goc_waiter_self();
+	struct g *g = goc__waiter_self();
 	struct timer t;
 	store_relaxed(&g->select_done, 0);
 	g->param = NULL;
@@ -214,12 +214,12 @@ static struct waiter *wait_cases(struct sel *s, int64_t until)
 	}
 	s->timer = NULL;
 	if (until != INT64_MAX) {
-		goc_wait_timer_init(&t, g, until);
+		goc__wait_timer_init(&t, g, until);
 		s->timer = &t;
 	}
-	goc_park(unlock_all_and_arm, s, WAIT_SELECT);
+	goc__park(unlock_all_and_arm, s, WAIT_SELECT);
 	if (s->timer)
-		goc_wait_timer_stop(s->timer);
+		goc__wait_timer_stop(s->timer);
 	return g->param;
 }
 
@@ -258,7 +258,7 @@ static void dequeue_rest(struct sel *s, struct waiter *won)
 			spin_unlock(&s->locks[i]->lock);
 	for (size_t i = 0; orphans && i < s->nlocks; i++)
 		if (s->locks[i]->magic == CHAN_DEAD)
-			goc_chan_free(s->locks[i]);
+			goc__chan_free(s->locks[i]);
 }
 
 /* Nothing to select on: wait forever, or until the deadline. */
@@ -267,8 +267,8 @@ static int select_nothing(bool block, int64_t until)
 	if (!block)
 		return -1;
 	if (until == INT64_MAX) {
-		goc_park(NULL, NULL, WAIT_SELECT_NO_CASES);
-		goc_fatal("a select with no cases was woken");
+		goc__park(NULL, NULL, WAIT_SELECT_NO_CASES);
+		goc__fatal("a select with no cases was woken");
 	}
 	goc_sleep(until - nanotime());
 	return -1;
@@ -283,7 +283,7 @@ static int run_select(struct sel *s, size_t n, bool block, int64_t until)
 	int chosen = peek_cases(s, &peer);
 	if (chosen >= 0) {
 		if (peer)
-			goc_ready(peer->g, true);
+			goc__ready(peer->g, true);
 		return chosen;
 	}
 	sort_locks(s);
@@ -292,7 +292,7 @@ static int run_select(struct sel *s, size_t n, bool block, int64_t until)
 	if (chosen >= 0 || !block) {
 		unlock_all(s);
 		if (peer)
-			goc_ready(peer->g, true);
+			goc__ready(peer->g, true);
 		return chosen;
 	}
 	struct waiter *won = wait_cases(s, until);
@@ -310,7 +310,7 @@ static int run_select(struct sel *s, size_t n, bool block, int64_t until)
 	return won->index;
 }
 
-int goc_select_impl(goc_case *cases, size_t n, bool block, int64_t until)
+int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 {
 	if (n <= GOC_SELECT_STACK_CASES) {
 		uint32_t poll[GOC_SELECT_STACK_CASES];
@@ -334,12 +334,12 @@ int goc_select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 
 GOC_API int goc_select(goc_case *cases, size_t n)
 {
-	return goc_select_impl(cases, n, true, INT64_MAX);
+	return goc__select_impl(cases, n, true, INT64_MAX);
 }
 
 GOC_API int goc_select_try(goc_case *cases, size_t n)
 {
-	return goc_select_impl(cases, n, false, INT64_MAX);
+	return goc__select_impl(cases, n, false, INT64_MAX);
 }
 
 GOC_API int goc_select_timeout(goc_case *cases, size_t n, int64_t ns)
@@ -347,5 +347,5 @@ GOC_API int goc_select_timeout(goc_case *cases, size_t n, int64_t ns)
 	if (ns <= 0)
 		return goc_select_try(cases, n);
 	int64_t now = nanotime();
-	return goc_select_impl(cases, n, true, ns > INT64_MAX - now ? INT64_MAX : now + ns);
+	return goc__select_impl(cases, n, true, ns > INT64_MAX - now ? INT64_MAX : now + ns);
 }

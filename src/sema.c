@@ -1,8 +1,8 @@
 /*
  * sema.c — semaphores keyed by address (Go's runtime/sema.go): the one
  * place where goroutines wait for sync objects. A sync object holds a
- * uint32_t count; goc_semacquire waits until it can decrement it,
- * goc_semrelease increments it and wakes one waiter.
+ * uint32_t count; goc__semacquire waits until it can decrement it,
+ * goc__semrelease increments it and wakes one waiter.
  *
  * Waiters hash by address into SEMTAB_SIZE buckets; each bucket has a
  * lock, a FIFO list of waiters (of any address that hashes there) and a
@@ -85,12 +85,12 @@ static struct sema_waiter *dequeue(struct semaroot *r, uint32_t *addr)
 
 static void unlock_root(void *arg) { spin_unlock(&((struct semaroot *)arg)->lock); }
 
-void goc_semacquire(uint32_t *addr, enum wait_reason reason, bool lifo)
+void goc__semacquire(uint32_t *addr, enum wait_reason reason, bool lifo)
 {
 	if (can_acquire(addr))
 		return;
 	struct semaroot *r = root_of(addr);
-	struct sema_waiter w = {.g = goc_waiter_self(), .addr = addr};
+	struct sema_waiter w = {.g = goc__waiter_self(), .addr = addr};
 	for (;;) {
 		spin_lock(&r->lock);
 		add_fetch(&r->nwait, 1);
@@ -101,14 +101,14 @@ void goc_semacquire(uint32_t *addr, enum wait_reason reason, bool lifo)
 		}
 		w.handed = false;
 		enqueue(r, &w, lifo);
-		goc_park(unlock_root, r, reason);
+		goc__park(unlock_root, r, reason);
 		if (w.handed || can_acquire(addr))
 			return;
 		lifo = true; /* woken but beaten to it: first in line next time */
 	}
 }
 
-void goc_semrelease(uint32_t *addr, bool handoff)
+void goc__semrelease(uint32_t *addr, bool handoff)
 {
 	struct semaroot *r = root_of(addr);
 	add_fetch(addr, 1);
@@ -123,7 +123,7 @@ void goc_semrelease(uint32_t *addr, bool handoff)
 		return;
 	bool handed = handoff && can_acquire(addr);
 	w->handed = handed;
-	goc_ready(w->g, true);
-	if (handed && goc_getg())
+	goc__ready(w->g, true);
+	if (handed && goc__getg())
 		goc_yield(); /* let the new owner run now (starvation mode) */
 }

@@ -23,28 +23,28 @@
 
 static struct sigaction old_segv, old_bus;
 
-_Noreturn void goc_stack_overflow(struct g *g)
+_Noreturn void goc__stack_overflow(struct g *g)
 {
 	char id[24], size[24];
-	goc_write_err("goroutine ");
-	goc_write_err(goc_fmt_int(id, g->id));
-	goc_write_err(": stack overflow (stack size ");
-	goc_write_err(goc_fmt_int(size, (int64_t)g->stack_size));
-	goc_write_err(")\n");
+	goc__write_err("goroutine ");
+	goc__write_err(goc__fmt_int(id, g->id));
+	goc__write_err(": stack overflow (stack size ");
+	goc__write_err(goc__fmt_int(size, (int64_t)g->stack_size));
+	goc__write_err(")\n");
 	_exit(2);
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (g && goc_stack_guard_hit(g, si->si_addr))
-		goc_stack_overflow(g);
+	if (g && goc__stack_guard_hit(g, si->si_addr))
+		goc__stack_overflow(g);
 	sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
 }
 
-void goc_signal_init(void)
+void goc__signal_init(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -55,7 +55,7 @@ void goc_signal_init(void)
 	sigaction(SIGBUS, &sa, &old_bus);
 }
 
-void goc_signal_thread_init(struct m *m)
+void goc__signal_thread_init(struct m *m)
 {
 	m->altstack = malloc(ALTSTACK_SIZE);
 	if (!m->altstack)

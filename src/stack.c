@@ -29,7 +29,7 @@
  *
  * A slot is reserved when a goroutine is spawned (so that running out of
  * address space is an error goc_go can return), but a fresh slot is not
- * written until the goroutine first runs (goc_stack_init_fresh): its
+ * written until the goroutine first runs (goc__stack_init_fresh): its
  * first page faults in on the P that runs it, not on the spawner. The
  * stack fields of the struct g survive reuse; the scheduler sets the
  * others per spawn.
@@ -62,7 +62,7 @@
 enum guard_kind { GUARD_MADVISE, GUARD_MPROTECT, GUARD_CANARY };
 static const char *const guard_names[] = {"madvise", "mprotect", "canary"};
 
-/* Values of *fresh from goc_stack_alloc. */
+/* Values of *fresh from goc__stack_alloc. */
 enum { SLOT_USED, SLOT_FRESH, SLOT_FRESH_CANARY };
 
 static struct {
@@ -80,7 +80,7 @@ static struct {
 
 static size_t slot_size(size_t stack_size) { return GUARD_SIZE + stack_size; }
 
-size_t goc_stack_round(size_t size)
+size_t goc__stack_round(size_t size)
 {
 	if (size == 0)
 		return GOC_STACK_DEFAULT;
@@ -190,7 +190,7 @@ static uint8_t guard_install_locked(char *slot)
 	return SLOT_FRESH_CANARY;
 }
 
-void goc_stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
+void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
 {
 	memset(g, 0, sizeof *g);
 	g->node.kind = NODE_G;
@@ -279,14 +279,14 @@ static void odd_free(struct g *g)
 	munmap(g->stack_lo - GUARD_SIZE, slot_size(g->stack_size));
 }
 
-struct g *goc_stack_alloc(struct p *p, size_t size, uint8_t *fresh)
+struct g *goc__stack_alloc(struct p *p, size_t size, uint8_t *fresh)
 {
 	struct g *g;
 	*fresh = SLOT_USED;
 	if (unlikely(size != GOC_STACK_DEFAULT)) {
 		g = odd_alloc(size, fresh);
 	} else {
-		g = goc_cache_get(p ? &p->stacks : NULL, &global.pool);
+		g = goc__cache_get(p ? &p->stacks : NULL, &global.pool);
 		if (!g) {
 			spin_lock(&global.lock);
 			guard_choose_locked();
@@ -299,22 +299,22 @@ struct g *goc_stack_alloc(struct p *p, size_t size, uint8_t *fresh)
 	return g;
 }
 
-void goc_stack_free(struct p *p, struct g *g)
+void goc__stack_free(struct p *p, struct g *g)
 {
 	if (unlikely(g->stack_size != GOC_STACK_DEFAULT))
 		odd_free(g);
 	else
-		goc_cache_put(p ? &p->stacks : NULL, &global.pool, g);
+		goc__cache_put(p ? &p->stacks : NULL, &global.pool, g);
 }
 
-void goc_stack_cache_flush(struct p *p) { goc_cache_flush(&p->stacks, &global.pool); }
+void goc__stack_cache_flush(struct p *p) { goc__cache_flush(&p->stacks, &global.pool); }
 
-bool goc_stack_check_canary(struct g *g)
+bool goc__stack_check_canary(struct g *g)
 {
 	return !g->canary || *(uint64_t *)g->stack_lo == CANARY;
 }
 
-bool goc_stack_guard_hit(struct g *g, void *addr)
+bool goc__stack_guard_hit(struct g *g, void *addr)
 {
 	char *a = addr, *lo = g->stack_lo - GUARD_SIZE;
 	return a >= lo && a < g->stack_lo;

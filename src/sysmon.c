@@ -55,9 +55,9 @@
 static bool find_stale_work(int64_t now, bool *queued)
 {
 	bool stale = false;
-	int32_t n = load_acquire(&goc_sched.nallp); /* retiring Ps too */
+	int32_t n = load_acquire(&goc__sched.nallp); /* retiring Ps too */
 	for (int32_t i = 0; i < n; i++) {
-		struct p *p = load_acquire(&goc_sched.allp[i]);
+		struct p *p = load_acquire(&goc__sched.allp[i]);
 		if (!p)
 			continue;
 		uint64_t tick = load_relaxed(&p->schedtick);
@@ -76,7 +76,7 @@ static bool find_stale_work(int64_t now, bool *queued)
 		p->sysmon_fresh = fresh;
 		bool take_deque = in_deque &&
 		                  (faulting || (stuck_for >= STUCK_TIME &&
-		                                now >= load_relaxed(&goc_sched.rescue_quiet_until)));
+		                                now >= load_relaxed(&goc__sched.rescue_quiet_until)));
 		stale = stale || take_runnext || take_deque;
 	}
 	return stale;
@@ -90,9 +90,9 @@ static void ask_fairness(void)
 	if (now - last < TIME_SLICE)
 		return;
 	last = now;
-	int32_t n = load_acquire(&goc_sched.nprocs);
+	int32_t n = load_acquire(&goc__sched.nprocs);
 	for (int32_t i = 0; i < n; i++) {
-		struct p *p = load_acquire(&goc_sched.allp[i]);
+		struct p *p = load_acquire(&goc__sched.allp[i]);
 		if (p && !load_relaxed(&p->fair_due))
 			store_relaxed(&p->fair_due, 1);
 	}
@@ -100,53 +100,53 @@ static void ask_fairness(void)
 
 static bool timers_overdue(void)
 {
-	int64_t first = goc_timers_earliest();
+	int64_t first = goc__timers_earliest();
 	return first && first + SYSMON_PERIOD < nanotime();
 }
 
 static bool all_idle(void)
 {
 	/* A P being removed still runs until its M lets it go. */
-	return load_seq(&goc_sched.npidle) == load_seq(&goc_sched.nprocs) &&
-	       load_seq(&goc_sched.retiring) == 0;
+	return load_seq(&goc__sched.npidle) == load_seq(&goc__sched.nprocs) &&
+	       load_seq(&goc__sched.retiring) == 0;
 }
 
-/* Sleep until a P starts running again (goc_sysmon_kick). */
+/* Sleep until a P starts running again (goc__sysmon_kick). */
 static void wait_for_work(void)
 {
-	store_seq(&goc_sched.sysmon_idle, 1);
+	store_seq(&goc__sched.sysmon_idle, 1);
 	if (all_idle()) {
-		while (load_acquire(&goc_sched.sysmon_wake) == 0)
-			goc_futex_wait(&goc_sched.sysmon_wake, 0, -1);
+		while (load_acquire(&goc__sched.sysmon_wake) == 0)
+			goc__futex_wait(&goc__sched.sysmon_wake, 0, -1);
 	}
-	store_seq(&goc_sched.sysmon_idle, 0);
-	store_relaxed(&goc_sched.sysmon_wake, 0);
+	store_seq(&goc__sched.sysmon_idle, 0);
+	store_relaxed(&goc__sched.sysmon_wake, 0);
 }
 
-/* The long sleep, SYSMON_PERIOD, cut short by goc_sysmon_watch_slow. */
+/* The long sleep, SYSMON_PERIOD, cut short by goc__sysmon_watch_slow. */
 static void nap(void)
 {
-	store_seq(&goc_sched.sysmon_nap, 1);
-	if (!load_seq(&goc_sched.sysmon_watch))
-		goc_futex_wait(&goc_sched.sysmon_nap, 1, SYSMON_PERIOD);
-	store_relaxed(&goc_sched.sysmon_nap, 0);
+	store_seq(&goc__sched.sysmon_nap, 1);
+	if (!load_seq(&goc__sched.sysmon_watch))
+		goc__futex_wait(&goc__sched.sysmon_nap, 1, SYSMON_PERIOD);
+	store_relaxed(&goc__sched.sysmon_nap, 0);
 }
 
 /* The first report of lazily queued work ends a long sleep: stranded work
  * is then found in tens of microseconds, not a millisecond. */
-void goc_sysmon_watch_slow(void)
+void goc__sysmon_watch_slow(void)
 {
-	if (xchg(&goc_sched.sysmon_watch, 1) == 0 &&
-	    load_seq(&goc_sched.sysmon_nap) &&
-	    xchg(&goc_sched.sysmon_nap, 0))
-		goc_futex_wake(&goc_sched.sysmon_nap, 1);
+	if (xchg(&goc__sched.sysmon_watch, 1) == 0 &&
+	    load_seq(&goc__sched.sysmon_nap) &&
+	    xchg(&goc__sched.sysmon_nap, 0))
+		goc__futex_wake(&goc__sched.sysmon_nap, 1);
 }
 
-void goc_sysmon_kick(void)
+void goc__sysmon_kick(void)
 {
-	if (load_seq(&goc_sched.sysmon_idle)) {
-		store_release(&goc_sched.sysmon_wake, 1);
-		goc_futex_wake(&goc_sched.sysmon_wake, 1);
+	if (load_seq(&goc__sched.sysmon_idle)) {
+		store_release(&goc__sched.sysmon_wake, 1);
+		goc__futex_wake(&goc__sched.sysmon_wake, 1);
 	}
 }
 
@@ -156,8 +156,8 @@ static void *sysmon_main(void *arg)
 	pthread_setname_np(pthread_self(), "goc-sysmon");
 	bool queued = false; /* work was queued on some P at the last look */
 	for (;;) {
-		bool watch = xchg(&goc_sched.sysmon_watch, 0) ||
-		             (queued && load_relaxed(&goc_sched.npidle) > 0);
+		bool watch = xchg(&goc__sched.sysmon_watch, 0) ||
+		             (queued && load_relaxed(&goc__sched.npidle) > 0);
 		if (watch) {
 			struct timespec period = {0, SYSMON_WATCH};
 			nanosleep(&period, NULL);
@@ -171,14 +171,14 @@ static void *sysmon_main(void *arg)
 		ask_fairness();
 		queued = false;
 		if ((find_stale_work(nanotime(), &queued) || timers_overdue()) &&
-		    load_relaxed(&goc_sched.npidle) > 0)
-			goc_wakep();
+		    load_relaxed(&goc__sched.npidle) > 0)
+			goc__wakep();
 	}
 	return NULL;
 }
 
-void goc_sysmon_start(void) GOC_HIDDEN;
-void goc_sysmon_start(void)
+void goc__sysmon_start(void) GOC_HIDDEN;
+void goc__sysmon_start(void)
 {
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
@@ -186,6 +186,6 @@ void goc_sysmon_start(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_t t;
 	if (pthread_create(&t, &attr, sysmon_main, NULL) != 0)
-		goc_fatal("cannot start the system monitor thread");
+		goc__fatal("cannot start the system monitor thread");
 	pthread_attr_destroy(&attr);
 }

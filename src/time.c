@@ -23,7 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-void goc_timers_wake(int64_t when, bool running) GOC_HIDDEN;
+void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
 
 /* ---- the heap --------------------------------------------------------- */
 
@@ -85,7 +85,7 @@ static void heap_push(struct timers *ts, struct timer_slot slot)
 		int32_t cap = ts->cap ? ts->cap * 2 : 64;
 		struct timer_slot *h = realloc(ts->heap, (size_t)cap * sizeof *h);
 		if (!h)
-			goc_fatal("out of memory growing a timer heap");
+			goc__fatal("out of memory growing a timer heap");
 		ts->heap = h;
 		ts->cap = cap;
 	}
@@ -119,21 +119,21 @@ static void heap_add(struct p *p, struct timer_slot slot, struct timer *t)
 	int64_t old_first = ts->n ? ts->heap[0].when : 0;
 	if (t) {
 		store_relaxed(&t->p, p);
-		store_release(&t->state, TIMER_PENDING); /* goc_timer_del may spin on it */
+		store_release(&t->state, TIMER_PENDING); /* goc__timer_del may spin on it */
 	}
 	heap_push(ts, slot);
 	publish_first(ts);
 	spin_unlock(&ts->lock);
 	/* t may fire and vanish once unlocked: slot.when, not t->when. */
 	if (old_first == 0 || slot.when < old_first) {
-		struct m *m = goc_getm();
-		goc_timers_wake(slot.when, m && m->p == p);
+		struct m *m = goc__getm();
+		goc__timers_wake(slot.when, m && m->p == p);
 	}
 }
 
 /* ---- the runtime's interface ------------------------------------------- */
 
-void goc_timer_add(struct p *p, struct timer *t)
+void goc__timer_add(struct p *p, struct timer *t)
 {
 	heap_add(p, (struct timer_slot){t->when, (uintptr_t)t | SLOT_TIMER}, t);
 }
@@ -152,7 +152,7 @@ static struct timers *lock_owner(struct timer *t)
 	}
 }
 
-bool goc_timer_del(struct timer *t)
+bool goc__timer_del(struct timer *t)
 {
 	struct timers *ts = lock_owner(t);
 	if (ts) {
@@ -168,18 +168,18 @@ bool goc_timer_del(struct timer *t)
 	return false;
 }
 
-struct p *goc_timer_home(void)
+struct p *goc__timer_home(void)
 {
 	runtime_ensure();
-	struct m *m = goc_getm();
-	return m && m->p ? m->p : goc_sched.allp[0];
+	struct m *m = goc__getm();
+	return m && m->p ? m->p : goc__sched.allp[0];
 }
 
 /* Run a due timer's function. It may start goroutines, which then must
  * not make the running goroutine wait (spawn's pacing): flag the M. */
 static void fire(struct timer *t, int64_t now)
 {
-	struct m *m = goc_getm();
+	struct m *m = goc__getm();
 	if (m)
 		m->in_timer++;
 	t->fn(t, now);
@@ -196,7 +196,7 @@ static void fire(struct timer *t, int64_t now)
 #define FIRE_BATCH 32
 
 /* Take out up to FIRE_BATCH entries due by now into batch; under ts->lock.
- * A timer is marked firing before its heap lock is dropped (goc_timer_del
+ * A timer is marked firing before its heap lock is dropped (goc__timer_del
  * reads t->p first, then sees that it is firing). */
 static int take_due(struct timers *ts, int64_t now, uintptr_t *batch)
 {
@@ -218,7 +218,7 @@ static int take_due(struct timers *ts, int64_t now, uintptr_t *batch)
 	return n;
 }
 
-int64_t goc_timers_run(struct p *p, int64_t now)
+int64_t goc__timers_run(struct p *p, int64_t now)
 {
 	struct timers *ts = &p->timers;
 	if (!spin_trylock(&ts->lock))
@@ -236,7 +236,7 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 				sleepers[nsleepers++] = (struct g *)batch[i];
 		}
 		if (nsleepers)
-			goc_ready_many(sleepers, nsleepers);
+			goc__ready_many(sleepers, nsleepers);
 		spin_lock(&ts->lock);
 	}
 	int64_t first = ts->first;
@@ -244,12 +244,12 @@ int64_t goc_timers_run(struct p *p, int64_t now)
 	return first;
 }
 
-int64_t goc_timers_earliest(void)
+int64_t goc__timers_earliest(void)
 {
 	int64_t best = 0;
-	int32_t n = load_acquire(&goc_sched.nallp);
+	int32_t n = load_acquire(&goc__sched.nallp);
 	for (int32_t i = 0; i < n; i++) {
-		struct p *p = load_acquire(&goc_sched.allp[i]);
+		struct p *p = load_acquire(&goc__sched.allp[i]);
 		int64_t w = p ? load_relaxed(&p->timers.first) : 0;
 		if (w && (!best || w < best))
 			best = w;
@@ -257,7 +257,7 @@ int64_t goc_timers_earliest(void)
 	return best;
 }
 
-void goc_timers_move(struct p *from, struct p *to)
+void goc__timers_move(struct p *from, struct p *to)
 {
 	if (from == to)
 		return;
@@ -280,7 +280,7 @@ void goc_timers_move(struct p *from, struct p *to)
 	spin_unlock(&hi->timers.lock);
 	spin_unlock(&lo->timers.lock);
 	if (earliest)
-		goc_timers_wake(earliest, false);
+		goc__timers_wake(earliest, false);
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -296,7 +296,7 @@ struct sleep {
 static void sleep_arm(void *arg)
 {
 	struct sleep *s = arg;
-	heap_add(goc_getm()->p, (struct timer_slot){s->until, (uintptr_t)s->g}, NULL);
+	heap_add(goc__getm()->p, (struct timer_slot){s->until, (uintptr_t)s->g}, NULL);
 }
 
 /* ---- timed waits (select, *_timeout) ---- */
@@ -314,18 +314,18 @@ static void wait_timer_fire(struct timer *t, int64_t now)
 		g->param = NULL;
 	store_release(&t->state, TIMER_IDLE);
 	if (won)
-		goc_ready(g, false);
+		goc__ready(g, false);
 }
 
-void goc_wait_timer_init(struct timer *t, struct g *g, int64_t until)
+void goc__wait_timer_init(struct timer *t, struct g *g, int64_t until)
 {
 	*t = (struct timer){.when = until, .fn = wait_timer_fire, .arg = g,
 	                    .heap_index = -1, .state = TIMER_IDLE};
 }
 
-void goc_wait_timer_arm(struct timer *t) { goc_timer_add(goc_timer_home(), t); }
+void goc__wait_timer_arm(struct timer *t) { goc__timer_add(goc__timer_home(), t); }
 
-void goc_wait_timer_stop(struct timer *t) { goc_timer_del(t); }
+void goc__wait_timer_stop(struct timer *t) { goc__timer_del(t); }
 
 /* now + ns without overflow. */
 static int64_t deadline(int64_t now, int64_t ns)
@@ -338,7 +338,7 @@ GOC_API void goc_sleep(int64_t ns)
 	if (ns <= 0)
 		return;
 	int64_t until = deadline(nanotime(), ns);
-	struct g *g = goc_getg();
+	struct g *g = goc__getg();
 	if (!g) { /* a plain thread sleeps itself */
 		struct timespec ts;
 		for (int64_t left; (left = until - nanotime()) > 0;) {
@@ -349,5 +349,5 @@ GOC_API void goc_sleep(int64_t ns)
 		return;
 	}
 	struct sleep s = {g, until};
-	goc_park(sleep_arm, &s, WAIT_SLEEP);
+	goc__park(sleep_arm, &s, WAIT_SLEEP);
 }

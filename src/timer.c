@@ -10,7 +10,7 @@
  *
  * No stale value after stop or reset: every stop or reset bumps gen (under
  * op_lock, which serialises stop/reset/free), then removes the runtime
- * timer, waiting out a firing in progress (goc_timer_del), then empties
+ * timer, waiting out a firing in progress (goc__timer_del), then empties
  * the channel's buffer. A firing compares the gen it was armed with to the
  * current one and does nothing if they differ; one that read gen just
  * before the bump has finished by the time the buffer is emptied. Whether
@@ -56,7 +56,7 @@ static void timer_fire(struct timer *t, int64_t now)
 			if (when <= now)
 				when += ((now - when) / period + 1) * period;
 			t->when = when;
-			goc_timer_add(goc_timer_home(), t);
+			goc__timer_add(goc__timer_home(), t);
 			return; /* state is PENDING again */
 		}
 	}
@@ -70,7 +70,7 @@ static void arm(goc_timer *tm, int64_t ns)
 		ns = 0;
 	tm->t.when = ns > INT64_MAX - now ? INT64_MAX : now + ns;
 	tm->t.seq = load_relaxed(&tm->gen);
-	goc_timer_add(goc_timer_home(), &tm->t);
+	goc__timer_add(goc__timer_home(), &tm->t);
 }
 
 /* Bump gen and take the timer out. True if that stopped a firing: the
@@ -80,9 +80,9 @@ static void arm(goc_timer *tm, int64_t ns)
 static bool disarm(goc_timer *tm)
 {
 	uint32_t gen = fetch_add(&tm->gen, 1);
-	bool pending = goc_timer_del(&tm->t);
+	bool pending = goc__timer_del(&tm->t);
 	/* A ticker may have re-armed itself while we waited for it. */
-	pending = goc_timer_del(&tm->t) || pending;
+	pending = goc__timer_del(&tm->t) || pending;
 	if (!pending && tm->t.seq == gen && load_acquire(&tm->fired) != gen + 1)
 		pending = true; /* armed in this generation, never delivered */
 	if (tm->c && goc_chan_try_recv(tm->c, NULL) == GOC_OK)

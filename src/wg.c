@@ -25,7 +25,7 @@ GOC_API void goc_wg_add(goc_wg *wg, int64_t delta)
 		goc_panic("sync: WaitGroup misuse: Add called concurrently with Wait");
 	store_seq(&wg->state_, 0);
 	for (; w != 0; w--)
-		goc_semrelease(&wg->sema_, false);
+		goc__semrelease(&wg->sema_, false);
 }
 
 GOC_API void goc_wg_done(goc_wg *wg) { goc_wg_add(wg, -1); }
@@ -39,7 +39,7 @@ GOC_API void goc_wg_wait(goc_wg *wg)
 		if (cas(&wg->state_, &state, state + 1))
 			break;
 	}
-	goc_semacquire(&wg->sema_, WAIT_WG, false);
+	goc__semacquire(&wg->sema_, WAIT_WG, false);
 	if (load_seq(&wg->state_) != 0)
 		goc_panic("sync: WaitGroup is reused before previous Wait has returned");
 }

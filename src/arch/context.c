@@ -1,7 +1,7 @@
 /*
  * context.c — building the first frame of a fresh stack, so that the
- * first goc_ctx_switch to it lands in goc_ctx_trampoline, which calls
- * entry(arg). The frame mirrors what goc_ctx_switch pops (see the .S file
+ * first goc__ctx_switch to it lands in goc__ctx_trampoline, which calls
+ * entry(arg). The frame mirrors what goc__ctx_switch pops (see the .S file
  * of each architecture); the floating-point control words are copied from
  * the creating thread, as a new thread would inherit them.
  */
@@ -9,11 +9,11 @@
 
 #include <string.h>
 
-void goc_ctx_trampoline(void) GOC_HIDDEN;
+void goc__ctx_trampoline(void) GOC_HIDDEN;
 
 #if defined(__x86_64__)
 
-void *goc_ctx_make(void *stack_top, void (*entry)(void *), void *arg)
+void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg)
 {
 	/* Slots, lowest address first: fp control, r15, r14, r13, r12, rbx,
 	 * rbp, return address. After the switch pops them and returns, rsp
@@ -29,13 +29,13 @@ void *goc_ctx_make(void *stack_top, void (*entry)(void *), void *arg)
 	sp[4] = (uint64_t)(uintptr_t)arg;   /* r12 */
 	sp[5] = (uint64_t)(uintptr_t)entry; /* rbx */
 	sp[6] = 0;                          /* rbp: end of the frame chain */
-	sp[7] = (uint64_t)(uintptr_t)goc_ctx_trampoline;
+	sp[7] = (uint64_t)(uintptr_t)goc__ctx_trampoline;
 	return sp;
 }
 
 #elif defined(__aarch64__)
 
-void *goc_ctx_make(void *stack_top, void (*entry)(void *), void *arg)
+void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg)
 {
 	uintptr_t top = (uintptr_t)stack_top & ~(uintptr_t)15;
 	uint64_t *sp = (uint64_t *)(top - 176);
@@ -45,7 +45,7 @@ void *goc_ctx_make(void *stack_top, void (*entry)(void *), void *arg)
 	sp[0] = (uint64_t)(uintptr_t)entry; /* x19 */
 	sp[1] = (uint64_t)(uintptr_t)arg;   /* x20 */
 	sp[10] = 0;                         /* x29: end of the frame chain */
-	sp[11] = (uint64_t)(uintptr_t)goc_ctx_trampoline; /* x30 */
+	sp[11] = (uint64_t)(uintptr_t)goc__ctx_trampoline; /* x30 */
 	sp[20] = fpcr;
 	return sp;
 }

@@ -4,11 +4,11 @@
  * must keep (callee-saved registers, the floating-point control words) is
  * pushed on the stack being left.
  *
- * goc_ctx_switch saves the caller's context into *save_sp and resumes the
+ * goc__ctx_switch saves the caller's context into *save_sp and resumes the
  * context to_sp; it returns when someone switches back to *save_sp. It
  * makes no system call (no signal mask, unlike swapcontext).
  *
- * goc_ctx_make prepares a fresh stack so that the first switch to it
+ * goc__ctx_make prepares a fresh stack so that the first switch to it
  * calls entry(arg) with an aligned stack and a terminated frame chain
  * (backtraces in gdb end there). entry must never return.
  */
@@ -17,7 +17,7 @@
 
 #include "../platform.h"
 
-void goc_ctx_switch(void **save_sp, void *to_sp) GOC_HIDDEN;
-void *goc_ctx_make(void *stack_top, void (*entry)(void *), void *arg) GOC_HIDDEN;
+void goc__ctx_switch(void **save_sp, void *to_sp) GOC_HIDDEN;
+void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg) GOC_HIDDEN;
 
 #endif

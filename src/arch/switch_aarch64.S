@@ -6,15 +6,15 @@
  * v8-v15) and FPCR. The stack pointer goes to *save_sp (x0); x1 is the
  * stack to resume, whose x30 is where the switch "returns".
  *
- * A fresh context (goc_ctx_make) holds the same frame with x30 pointing at
- * goc_ctx_trampoline, x19 = entry, x20 = arg, x29 = 0.
+ * A fresh context (goc__ctx_make) holds the same frame with x30 pointing at
+ * goc__ctx_trampoline, x19 = entry, x20 = arg, x29 = 0.
  */
 	.text
-	.globl goc_ctx_switch
-	.hidden goc_ctx_switch
-	.type goc_ctx_switch, %function
+	.globl goc__ctx_switch
+	.hidden goc__ctx_switch
+	.type goc__ctx_switch, %function
 	.p2align 4
-goc_ctx_switch:
+goc__ctx_switch:
 	.cfi_startproc
 	sub sp, sp, #176
 	stp x19, x20, [sp, #0]
@@ -47,19 +47,19 @@ goc_ctx_switch:
 	add sp, sp, #176
 	ret
 	.cfi_endproc
-	.size goc_ctx_switch, .-goc_ctx_switch
+	.size goc__ctx_switch, .-goc__ctx_switch
 
-	.globl goc_ctx_trampoline
-	.hidden goc_ctx_trampoline
-	.type goc_ctx_trampoline, %function
+	.globl goc__ctx_trampoline
+	.hidden goc__ctx_trampoline
+	.type goc__ctx_trampoline, %function
 	.p2align 4
-goc_ctx_trampoline:
+goc__ctx_trampoline:
 	.cfi_startproc
 	.cfi_undefined x30
 	mov x0, x20
 	blr x19
 	brk #0
 	.cfi_endproc
-	.size goc_ctx_trampoline, .-goc_ctx_trampoline
+	.size goc__ctx_trampoline, .-goc__ctx_trampoline
 
 	.section .note.GNU-stack,"",%progbits

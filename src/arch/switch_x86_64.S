@@ -7,15 +7,15 @@
  * stored into *save_sp (rdi); rsi is the stack to resume. rbp is pushed
  * first, as a normal prologue does, so frame-pointer walks stay intact.
  *
- * A fresh context (goc_ctx_make) holds the same frame with the return
- * address pointing at goc_ctx_trampoline, rbx = entry, r12 = arg, rbp = 0.
+ * A fresh context (goc__ctx_make) holds the same frame with the return
+ * address pointing at goc__ctx_trampoline, rbx = entry, r12 = arg, rbp = 0.
  */
 	.text
-	.globl goc_ctx_switch
-	.hidden goc_ctx_switch
-	.type goc_ctx_switch, @function
+	.globl goc__ctx_switch
+	.hidden goc__ctx_switch
+	.type goc__ctx_switch, @function
 	.p2align 4
-goc_ctx_switch:
+goc__ctx_switch:
 	.cfi_startproc
 	pushq %rbp
 	pushq %rbx
@@ -39,19 +39,19 @@ goc_ctx_switch:
 	popq %rbp
 	ret
 	.cfi_endproc
-	.size goc_ctx_switch, .-goc_ctx_switch
+	.size goc__ctx_switch, .-goc__ctx_switch
 
-	.globl goc_ctx_trampoline
-	.hidden goc_ctx_trampoline
-	.type goc_ctx_trampoline, @function
+	.globl goc__ctx_trampoline
+	.hidden goc__ctx_trampoline
+	.type goc__ctx_trampoline, @function
 	.p2align 4
-goc_ctx_trampoline:
+goc__ctx_trampoline:
 	.cfi_startproc
 	.cfi_undefined rip
 	movq %r12, %rdi
 	callq *%rbx
 	ud2
 	.cfi_endproc
-	.size goc_ctx_trampoline, .-goc_ctx_trampoline
+	.size goc__ctx_trampoline, .-goc__ctx_trampoline
 
 	.section .note.GNU-stack,"",@progbits
