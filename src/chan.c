@@ -138,10 +138,10 @@ static void chan_wait(goc_chan *c, struct waitq *q, struct waiter *w,
 }
 
 /* A nil channel: wait forever (or until the deadline). */
-static int block_forever(int64_t until)
+static int block_forever(int64_t until, enum wait_reason reason)
 {
 	if (until == INT64_MAX) {
-		goc__park(NULL, NULL, WAIT_CHAN_NIL);
+		goc__park(NULL, NULL, reason);
 		goc__fatal("a goroutine blocked on a nil channel was woken");
 	}
 	goc_sleep(until - nanotime());
@@ -227,14 +227,14 @@ static int chan_recv(goc_chan *c, void *elem, bool block)
 GOC_API int goc_chan_send(goc_chan *c, const void *elem)
 {
 	if (unlikely(!c))
-		return block_forever(INT64_MAX);
+		return block_forever(INT64_MAX, WAIT_CHAN_SEND_NIL);
 	return chan_send(c, elem, true);
 }
 
 GOC_API int goc_chan_recv(goc_chan *c, void *elem)
 {
 	if (unlikely(!c))
-		return block_forever(INT64_MAX);
+		return block_forever(INT64_MAX, WAIT_CHAN_RECV_NIL);
 	return chan_recv(c, elem, true);
 }
 
@@ -259,7 +259,8 @@ static int chan_timed(goc_chan *c, int dir, void *elem, int64_t ns)
 	int64_t now = nanotime();
 	int64_t until = ns > INT64_MAX - now ? INT64_MAX : now + ns;
 	if (!c)
-		return block_forever(until);
+		return block_forever(until, dir == GOC_SEND ? WAIT_CHAN_SEND_NIL
+		                                            : WAIT_CHAN_RECV_NIL);
 	goc_case k = {c, dir, elem, 0};
 	if (goc__select_impl(&k, 1, true, until) < 0)
 		return GOC_TIMEOUT;

@@ -26,25 +26,8 @@ enum {
 	MUTEX_STARVING = 4,
 	MUTEX_WAITER_SHIFT = 3,
 	STARVATION_NS = 1000000, /* 1 ms */
-	SPIN_ITERATIONS = 4,
 	SPIN_PAUSES = 30,
 };
-
-/* Spin only if it can pay off: more than one P, others busy (the owner
- * may be running), and nothing else waiting to run on ours. */
-static bool can_spin(int iter)
-{
-	if (iter >= SPIN_ITERATIONS)
-		return false;
-	struct m *m = goc__getm();
-	if (!m || !m->p || !m->curg)
-		return false;
-	int32_t procs = load_relaxed(&goc__sched.nprocs);
-	if (procs <= 1 || procs <= load_relaxed(&goc__sched.npidle) +
-	                              load_relaxed(&goc__sched.nmspinning) + 1)
-		return false;
-	return goc__runq_empty(m->p);
-}
 
 static void lock_slow(goc_mutex *mu)
 {
@@ -54,7 +37,7 @@ static void lock_slow(goc_mutex *mu)
 	int32_t old = load_relaxed(&mu->state_);
 	for (;;) {
 		if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == MUTEX_LOCKED &&
-		    can_spin(iter)) {
+		    goc__can_spin(iter)) {
 			/* Tell the unlocker not to wake anyone: we are here. */
 			if (!awoke && !(old & MUTEX_WOKEN) &&
 			    (old >> MUTEX_WAITER_SHIFT) != 0 &&

@@ -1,30 +1,21 @@
 /*
- * proc.c — threads and processors: starting the runtime, creating Ms,
- * handing idle Ps to sleeping Ms (wakep/startm) and putting Ms to sleep
- * (stopm), resizing the set of Ps, and deadlock detection.
+ * proc.c — threads and processors: starting the runtime and goc_main,
+ * creating Ms and Ps, resizing the set of Ps, counting goroutines, and
+ * deadlock detection. How idle Ps and Ms meet is idle.c's.
  *
- * Sleeping. An M with nothing to do parks on its futex word m->wake. At
- * most one idle M, the timer sleeper, sleeps with a timeout: until the
- * earliest timer of an idle P, or BUSY_TIMER_GRACE past the earliest of a
- * running P. A running P fires its own timers whenever it switches
- * goroutines; the sleeper steps in only for one stuck behind a goroutine
- * that computes. Waking for every timer of a running P instead costs a
- * wake-up, a P taken and given back, and lock traffic with that P, for
- * timers it fires itself a moment later: with a timer due every
- * microsecond, that churn cost more than everything else. A timer that
- * becomes the earliest kicks the timer sleeper so it sleeps less
- * (M_WAKE_RECHECK_TIMERS), and so does a P going idle with timers.
- *
- * Waking is the dearest thing a scheduler does (a system call, and another
- * core leaves its sleep), so wakep wakes one M, and only when there is an
- * idle P and no M already spinning: a spinning M will find the work, and
- * when it does, it wakes the next one if more may be needed.
+ * Resizing. Growing makes Ps (never freed: other threads read allp
+ * without a lock) or revives dead ones. Shrinking kills idle Ps at once
+ * and marks running ones P_RETIRING; each leaves when its M next
+ * schedules (p_retire), handing its goroutines, timers and stacks on. The
+ * resizer parks until the last one has left, readied by it: no polling.
  *
  * Deadlock. When the last M goes idle with no goroutine runnable, no
  * timer pending and no thread outside the runtime that could still call
- * into it, no goroutine can ever run again: Go's fatal error.
+ * into it, no goroutine can ever run again: Go's fatal error, followed
+ * by the goroutines and what each waits for.
  */
 #include "runtime.h"
+#include "netpoll.h"
 #include "sanitizer.h"
 
 #include <errno.h>
@@ -41,9 +32,6 @@ bool goc__runtime_started;
 
 #define M_STACK_SIZE ((size_t)256 * 1024)
 
-int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
-void goc__sysmon_start(void) GOC_HIDDEN;
-
 /* ---- Ps --------------------------------------------------------------- */
 
 static struct p *p_new(int32_t id)
@@ -54,43 +42,8 @@ static struct p *p_new(int32_t id)
 		goc__fatal("out of memory allocating a processor");
 	memset(p, 0, sizeof *p);
 	p->id = id;
-	p->status = P_IDLE;
+	p->status = P_DEAD; /* until the set of Ps grows over it */
 	return p;
-}
-
-void goc__pidle_put(struct p *p)
-{
-	p->status = P_IDLE;
-	p->m = NULL;
-	p->link = goc__sched.pidle;
-	goc__sched.pidle = p;
-	add_fetch(&goc__sched.npidle, 1);
-}
-
-struct p *goc__pidle_get(void)
-{
-	struct p *p = goc__sched.pidle;
-	if (p) {
-		goc__sched.pidle = p->link;
-		p->link = NULL;
-		p->status = P_RUNNING;
-		add_fetch(&goc__sched.npidle, -1);
-		goc__sysmon_kick(); /* something runs: sysmon watches again */
-	}
-	return p;
-}
-
-/* Take p off the idle list, wherever it is in it; under lock. */
-static void pidle_remove(struct p *p)
-{
-	for (struct p **link = &goc__sched.pidle; *link; link = &(*link)->link) {
-		if (*link == p) {
-			*link = p->link;
-			p->link = NULL;
-			add_fetch(&goc__sched.npidle, -1);
-			return;
-		}
-	}
 }
 
 int64_t goc__next_goid(struct p *p)
@@ -151,11 +104,11 @@ static void *m_main(void *arg)
 }
 
 /* Start a new thread that runs with p. */
-static void newm(struct p *p, bool spinning)
+void goc__newm(struct p *p, bool spinning)
 {
 	struct m *m = m_alloc();
 	m->nextp = p;
-	m->spinning = spinning;
+	m->status = spinning ? M_SPINNING : M_RUNNING; /* born so: no transition */
 	spin_lock(&goc__sched.lock);
 	m->id = goc__sched.nm++;
 	spin_unlock(&goc__sched.lock);
@@ -173,232 +126,41 @@ static void newm(struct p *p, bool spinning)
 	}
 }
 
-/* Take an idle M; prefer one that is not the timer sleeper. Under lock. */
-static struct m *midle_get(void)
-{
-	struct m **link = &goc__sched.midle;
-	if (*link && load_relaxed(&(*link)->timer_sleeper) && (*link)->schedlink)
-		link = &(*link)->schedlink;
-	struct m *m = *link;
-	if (!m)
-		return NULL;
-	*link = m->schedlink;
-	m->schedlink = NULL;
-	goc__sched.nmidle--;
-	if (load_relaxed(&m->timer_sleeper)) {
-		store_relaxed(&m->timer_sleeper, false);
-		store_relaxed(&goc__sched.tsleeper, NULL);
-	}
-	return m;
-}
-
-static void midle_remove(struct m *m)
-{
-	for (struct m **link = &goc__sched.midle; *link; link = &(*link)->schedlink) {
-		if (*link == m) {
-			*link = m->schedlink;
-			m->schedlink = NULL;
-			goc__sched.nmidle--;
-			return;
-		}
-	}
-}
-
-void goc__startm(struct p *p, bool spinning)
-{
-	spin_lock(&goc__sched.lock);
-	if (!p) {
-		p = goc__pidle_get();
-		if (!p) {
-			spin_unlock(&goc__sched.lock);
-			if (spinning)
-				add_fetch(&goc__sched.nmspinning, -1);
-			return;
-		}
-	}
-	struct m *m = midle_get();
-	if (m) {
-		m->nextp = p;
-		m->spinning = spinning;
-		store_release(&m->wake, M_WAKE_WITH_P);
-	}
-	spin_unlock(&goc__sched.lock);
-	if (m)
-		goc__futex_wake(&m->wake, 1);
-	else
-		newm(p, spinning);
-}
-
-void goc__wakep(void)
-{
-	if (load_relaxed(&goc__sched.nmspinning) != 0 ||
-	    load_relaxed(&goc__sched.npidle) == 0)
-		return;
-	int32_t zero = 0;
-	if (!cas(&goc__sched.nmspinning, &zero, 1))
-		return;
-	goc__startm(NULL, true);
-}
-
-#define BUSY_TIMER_GRACE (200 * GOC_MICROSECOND)
-
-/* When the timer sleeper must wake: the earliest timer of an idle P, or
- * BUSY_TIMER_GRACE after that of a running one; 0: no timer at all. Under
- * sched.lock (p->status). */
-static int64_t timers_deadline_locked(void)
-{
-	int64_t best = 0;
-	int32_t n = load_acquire(&goc__sched.nallp);
-	for (int32_t i = 0; i < n; i++) {
-		struct p *p = load_acquire(&goc__sched.allp[i]);
-		int64_t w = p ? load_relaxed(&p->timers.first) : 0;
-		if (w && p->status == P_RUNNING)
-			w += BUSY_TIMER_GRACE;
-		if (w && (!best || w < best))
-			best = w;
-	}
-	return best;
-}
-
-/* Compute the timer sleeper's deadline and publish it in tsleep_until
- * (INT64_MAX: no timer); returns it (0: no timer). Under sched.lock. A
- * P adds a timer with no lock of ours: it publishes its `first`, then
- * reads tsleep_until (goc__timers_wake), while this publishes
- * tsleep_until, then reads every `first` again; with a full fence on
- * both sides, one of the two sees the other, so no timer is slept
- * through. */
-static int64_t tsleep_until_publish_locked(void)
-{
-	for (;;) {
-		int64_t deadline = timers_deadline_locked();
-		store_relaxed(&goc__sched.tsleep_until, deadline ? deadline : INT64_MAX);
-		fence_seq();
-		int64_t again = timers_deadline_locked();
-		if (!again || (deadline && again >= deadline))
-			return deadline;
-	}
-}
-
-/* Make the timer sleeper, if any, look again at the timers if it would
- * sleep past deadline. Under sched.lock; returns the M to wake after
- * unlocking (NULL: none). */
-static struct m *tsleeper_recheck_locked(int64_t deadline)
-{
-	struct m *sleeper = goc__sched.tsleeper;
-	if (!sleeper || deadline >= goc__sched.tsleep_until)
-		return NULL;
-	store_relaxed(&goc__sched.tsleep_until, deadline);
-	uint32_t asleep = M_ASLEEP;
-	return cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS) ? sleeper : NULL;
-}
-
-/* Sleep as the timer sleeper until `until` or a kick. Returns true when
- * handed a P. */
-static bool tsleep(struct m *m, int64_t until)
-{
-	int64_t left = until - nanotime();
-	if (left > 0)
-		goc__futex_wait(&m->wake, M_ASLEEP, left);
-	spin_lock(&goc__sched.lock);
-	uint32_t w = load_acquire(&m->wake);
-	if (w == M_WAKE_WITH_P) {
-		spin_unlock(&goc__sched.lock);
-		return true;
-	}
-	store_relaxed(&m->wake, M_ASLEEP);
-	int64_t deadline = tsleep_until_publish_locked();
-	if (w == M_WAKE_RECHECK_TIMERS || !deadline || nanotime() < deadline) {
-		spin_unlock(&goc__sched.lock);
-		return false;
-	}
-	/* A timer is due: take an idle P and run it. */
-	struct p *p = goc__pidle_get();
-	if (!p) {
-		/* Every P is busy; they fire their own timers. Look again soon. */
-		store_relaxed(&goc__sched.tsleep_until, nanotime() + GOC_MILLISECOND);
-		spin_unlock(&goc__sched.lock);
-		return false;
-	}
-	midle_remove(m);
-	store_relaxed(&m->timer_sleeper, false);
-	store_relaxed(&goc__sched.tsleeper, NULL);
-	m->nextp = p;
-	spin_unlock(&goc__sched.lock);
-	return true;
-}
-
-void goc__stopm(struct m *m)
-{
-	spin_lock(&goc__sched.lock);
-	m->schedlink = goc__sched.midle;
-	goc__sched.midle = m;
-	goc__sched.nmidle++;
-	goc__check_dead();
-	struct m *kick = NULL;
-	if (!goc__sched.tsleeper) {
-		/* Become the sleeper before looking at the timers: a timer added
-		 * meanwhile then kicks us (goc__timers_wake). */
-		store_relaxed(&goc__sched.tsleeper, m);
-		store_relaxed(&m->timer_sleeper, true);
-		if (!tsleep_until_publish_locked()) {
-			store_relaxed(&goc__sched.tsleeper, NULL);
-			store_relaxed(&m->timer_sleeper, false);
-		}
-	} else { /* the P we gave up may have timers */
-		int64_t deadline = timers_deadline_locked();
-		if (deadline)
-			kick = tsleeper_recheck_locked(deadline);
-	}
-	spin_unlock(&goc__sched.lock);
-	if (kick)
-		goc__futex_wake(&kick->wake, 1);
-	for (;;) {
-		if (load_acquire(&m->wake) == M_WAKE_WITH_P)
-			break;
-		if (load_relaxed(&m->timer_sleeper)) {
-			if (tsleep(m, load_relaxed(&goc__sched.tsleep_until)))
-				break;
-		} else {
-			goc__futex_wait(&m->wake, M_ASLEEP, -1);
-			if (load_acquire(&m->wake) == M_WAKE_RECHECK_TIMERS)
-				store_relaxed(&m->wake, M_ASLEEP);
-		}
-	}
-	spin_lock(&goc__sched.lock);
-	store_relaxed(&m->wake, M_ASLEEP);
-	m->p = m->nextp;
-	m->nextp = NULL;
-	m->p->m = m;
-	spin_unlock(&goc__sched.lock);
-	m->contended = false;
-}
-
-/* A timer at `when` became the earliest of its P, which is running
- * (the caller runs on it) or may be idle: make sure someone wakes for it. */
-void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
-void goc__timers_wake(int64_t when, bool running)
-{
-	int64_t deadline = running ? when + BUSY_TIMER_GRACE : when;
-	fence_seq(); /* our `first`, then tsleep_until: see tsleep_until_publish_locked */
-	struct m *sleeper = load_relaxed(&goc__sched.tsleeper);
-	if (sleeper) {
-		if (deadline >= load_relaxed(&goc__sched.tsleep_until))
-			return;
-		spin_lock(&goc__sched.lock);
-		struct m *kick = tsleeper_recheck_locked(deadline);
-		spin_unlock(&goc__sched.lock);
-		if (kick)
-			goc__futex_wake(&kick->wake, 1);
-		return;
-	}
-	/* No sleeper. A running P fires the timer itself, or its M becomes
-	 * the sleeper when it goes idle; for another P, an idle M, once
-	 * woken, becomes one when it finds no work. */
-	if (!running)
-		goc__wakep();
-}
-
 /* ---- processors: resizing ---------------------------------------------- */
+
+/* The resizer waiting for retiring Ps (wait_retired), under this lock: a
+ * leaf, taken after sched.lock is released. */
+static spinlock resize_lock;
+
+static void resize_waiter_ready(void)
+{
+	spin_lock(&resize_lock);
+	struct g *w = goc__sched.resize_waiter;
+	goc__sched.resize_waiter = NULL;
+	spin_unlock(&resize_lock);
+	if (w)
+		goc__ready(w, false);
+}
+
+static void unlock_resize(void *arg)
+{
+	(void)arg;
+	spin_unlock(&resize_lock);
+}
+
+/* Park until every P being removed has been given up; the last one to go
+ * readies us. The caller's own P may be one: parking takes it through the
+ * scheduler, which retires it. */
+static void wait_retired(void)
+{
+	spin_lock(&resize_lock);
+	if (load_acquire(&goc__sched.retiring) == 0) {
+		spin_unlock(&resize_lock);
+		return;
+	}
+	goc__sched.resize_waiter = goc__waiter_self();
+	goc__park(unlock_resize, NULL, WAIT_MAXPROCS);
+}
 
 /* Called by the M holding a P marked for retirement (goc_maxprocs shrank
  * the set): hand its work to others, then give it up. */
@@ -413,14 +175,16 @@ void goc__p_retire(struct m *m)
 	goc__timers_move(p, goc__sched.allp[0]);
 	goc__stack_cache_flush(p);
 	spin_lock(&goc__sched.lock);
-	if (load_relaxed(&p->retire)) { /* not re-enabled meanwhile */
-		store_relaxed(&p->retire, 0);
-		p->status = P_DEAD;
+	bool last = false;
+	if (p_status(p) == P_RETIRING) { /* not re-enabled meanwhile */
+		p_set_status(p, P_DEAD);
 		p->m = NULL;
 		m->p = NULL;
-		add_fetch(&goc__sched.retiring, -1);
+		last = add_fetch(&goc__sched.retiring, -1) == 0;
 	}
 	spin_unlock(&goc__sched.lock);
+	if (last)
+		resize_waiter_ready();
 	if (load_relaxed(&goc__sched.gq_size) > 0)
 		goc__wakep();
 }
@@ -443,22 +207,6 @@ static int default_procs(void)
 	return n > 0 ? (n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n) : 1;
 }
 
-/* Wait until every P being removed has been given up. The caller's own P
- * may be one: a yield takes it through the scheduler, which retires it. */
-static void wait_retired(void)
-{
-	while (load_acquire(&goc__sched.retiring) > 0) {
-		if (goc__getg())
-			goc_yield();
-		if (load_acquire(&goc__sched.retiring) == 0)
-			break;
-		if (goc__getg())
-			goc_sleep(20 * GOC_MICROSECOND);
-		else
-			usleep(20);
-	}
-}
-
 /* Grow to n Ps; under lock. */
 static void procs_grow(int32_t old, int32_t n)
 {
@@ -469,10 +217,10 @@ static void procs_grow(int32_t old, int32_t n)
 			store_release(&goc__sched.allp[i], p);
 			store_release(&goc__sched.nallp, i + 1);
 			goc__pidle_put(p);
-		} else if (load_relaxed(&p->retire)) { /* still running: keep it */
-			store_relaxed(&p->retire, 0);
+		} else if (p_status(p) == P_RETIRING) { /* still running: keep it */
+			p_set_status(p, P_RUNNING);
 			add_fetch(&goc__sched.retiring, -1);
-		} else if (p->status == P_DEAD) {
+		} else if (p_status(p) == P_DEAD) {
 			goc__pidle_put(p);
 		}
 	}
@@ -489,12 +237,11 @@ static int32_t procs_shrink(int32_t old, int32_t n, struct p **dead)
 	store_release(&goc__sched.nprocs, n);
 	for (int32_t i = n; i < old; i++) {
 		struct p *p = goc__sched.allp[i];
-		if (p->status == P_IDLE) {
-			pidle_remove(p);
-			p->status = P_DEAD;
+		if (p_status(p) == P_IDLE) {
+			goc__pidle_remove(p);
+			p_set_status(p, P_DEAD);
 			dead[ndead++] = p;
-		} else if (p->status == P_RUNNING) {
-			store_relaxed(&p->retire, 1);
+		} else if (p_cas_status(p, P_RUNNING, P_RETIRING)) {
 			add_fetch(&goc__sched.retiring, 1);
 		}
 	}
@@ -511,16 +258,16 @@ static void procs_drain(struct p **dead, int32_t ndead)
 
 GOC_API int goc_maxprocs(int n)
 {
-	/* One resize at a time: a P that died idle is drained below, and must
-	 * not come back to life meanwhile. */
-	static goc_mutex resizing;
+	/* One resize at a time (a binary semaphore): a P that died idle is
+	 * drained below, and must not come back to life meanwhile. */
+	static uint32_t resizing = 1;
 	runtime_ensure();
 	if (n <= 0)
 		return load_acquire(&goc__sched.nprocs);
 	if (n > GOC_MAXPROCS_MAX)
 		n = GOC_MAXPROCS_MAX;
 	static struct p *dead[GOC_MAXPROCS_MAX]; /* under resizing */
-	goc_mutex_lock(&resizing);
+	goc__semacquire(&resizing, WAIT_MAXPROCS, false);
 	spin_lock(&goc__sched.lock);
 	int32_t old = goc__sched.nprocs, ndead = 0;
 	if (n > old)
@@ -535,7 +282,7 @@ GOC_API int goc_maxprocs(int n)
 		procs_drain(dead, ndead);
 		wait_retired();
 	}
-	goc_mutex_unlock(&resizing);
+	goc__semrelease(&resizing, false);
 	return old;
 }
 
@@ -592,7 +339,7 @@ void goc__check_dead(void)
 		return;
 	if (load_relaxed(&goc__sched.main_exited) && goc_numgoroutine() == 0)
 		goc__fatal("no goroutines (main called goc_exit) - deadlock!");
-	goc__fatal("all goroutines are asleep - deadlock!");
+	goc__fatal_dump("all goroutines are asleep - deadlock!");
 }
 
 /* ---- start ------------------------------------------------------------- */
@@ -608,6 +355,7 @@ static void runtime_init(void)
 	store_release(&goc__sched.nallp, n);
 	store_release(&goc__sched.nprocs, n);
 	goc__signal_init();
+	goc__netpoll_init();
 	goc__sysmon_start();
 	store_release(&goc__runtime_started, true);
 }

@@ -34,21 +34,50 @@
 struct m;
 struct p;
 
-/* ---- goroutines -------------------------------------------------------- */
+/* ---- states -------------------------------------------------------------
+ *
+ * Every G, P and M is in exactly one named state, changed only through the
+ * transition helpers at the end of this header (g_set_status, p_set_status,
+ * p_cas_status, m_set_status). With GOC_CHECK_STATES defined (Debug and
+ * sanitizer builds) each helper checks that the transition is one of those
+ * listed here, as Go's casgstatus does, and ends the program with a fatal
+ * error naming both states if it is not. */
 
+/* A goroutine. Written by the M that runs it or switches it out, and by
+ * the waker that readies it; read by anyone (dumps, the registry), so
+ * relaxed atomics.
+ *
+ *   G_IDLE      its stack slot was reserved but it has never run
+ *   G_RUNNABLE  in a run queue (or about to be put in one)
+ *   G_RUNNING   on an M: g->m is that M
+ *   G_WAITING   parked: it sits in some wait queue, g->wait_reason says
+ *               which, and whoever takes it out readies it
+ *   G_DEAD      finished; its stack is in a cache for the next spawn
+ *
+ *   IDLE -> RUNNABLE       first run (sched.c g_start)
+ *   DEAD -> RUNNABLE       first run on a reused stack
+ *   RUNNABLE -> RUNNING    an M switches to it
+ *   RUNNING -> WAITING     park
+ *   RUNNING -> RUNNABLE    yield
+ *   RUNNING -> DEAD        exit
+ *   WAITING -> RUNNABLE    ready */
 enum g_status {
-	G_RUNNABLE, /* in a run queue */
-	G_RUNNING,  /* on an M */
-	G_WAITING,  /* parked; someone will ready it */
-	G_DEAD,     /* finished; its stack is in a cache */
+	G_IDLE,
+	G_RUNNABLE,
+	G_RUNNING,
+	G_WAITING,
+	G_DEAD,
+	G_NSTATUS
 };
 
-/* Why a goroutine waits (shown in dumps, as Go's waitReason). */
+/* Why a goroutine waits: Go's waitReason, shown with Go's words in dumps
+ * (dump.c). Set by the goroutine before it parks, cleared when it runs. */
 enum wait_reason {
 	WAIT_NONE,
 	WAIT_CHAN_SEND,
 	WAIT_CHAN_RECV,
-	WAIT_CHAN_NIL,
+	WAIT_CHAN_SEND_NIL,
+	WAIT_CHAN_RECV_NIL,
 	WAIT_SELECT,
 	WAIT_SELECT_NO_CASES,
 	WAIT_SLEEP,
@@ -57,7 +86,69 @@ enum wait_reason {
 	WAIT_RWMUTEX_R,
 	WAIT_RWMUTEX_W,
 	WAIT_COND,
+	WAIT_MAXPROCS,
+	WAIT_NREASONS
 };
+
+/* A processor. Its status is an atomic word: changed under sched.lock
+ * today, but compare-and-swap so that sysmon can take a P from a thread
+ * in a system call without the lock (Go's retake).
+ *
+ *   P_DEAD      not in use: beyond nprocs, or not yet given out
+ *   P_IDLE      on sched.pidle, no M
+ *   P_RUNNING   held by an M (p->m), which runs its goroutines
+ *   P_SYSCALL   held by an M that is in a system call; whoever swaps it
+ *               out by CAS owns it (reserved: the system-call issue)
+ *   P_RETIRING  running, but goc_maxprocs removed it: its M hands its work
+ *               on and lets it go at its next schedule (proc.c p_retire)
+ *
+ *   DEAD -> IDLE           the set of Ps grows (proc.c)
+ *   IDLE -> RUNNING        taken from the idle list (idle.c pidle_get)
+ *   RUNNING -> IDLE        given back (idle.c pidle_put)
+ *   RUNNING -> RETIRING    the set shrinks while it runs
+ *   RETIRING -> RUNNING    it grows again before the P has left
+ *   RETIRING -> DEAD       its M let it go
+ *   IDLE -> DEAD           the set shrinks while it is idle
+ *   RUNNING <-> SYSCALL, SYSCALL -> IDLE    (the system-call issue) */
+enum p_status {
+	P_DEAD,
+	P_IDLE,
+	P_RUNNING,
+	P_SYSCALL,
+	P_RETIRING,
+	P_NSTATUS
+};
+
+/* A thread of the scheduler. Changed by the M itself while it holds a P,
+ * and under sched.lock by whoever takes it off the idle list; read
+ * without the lock by the M (relaxed atomics).
+ *
+ *   M_RUNNING   holds a P: runs its goroutines, or looks for them in its
+ *               own and the global queue
+ *   M_SPINNING  its own queues are empty: it steals from other Ps.
+ *               Counted in sched.nmspinning. Holds a P, but for the moment
+ *               after giving it back, when it looks at every queue once
+ *               more (sched.c recheck_queues)
+ *   M_IDLE      no P: on sched.midle, asleep on its note m->wake until
+ *               handed one
+ *   M_TSLEEPER  no P: on sched.midle, and the one M (sched.tsleeper) that
+ *               sleeps in netpoll until the earliest timer (idle.c)
+ *
+ *   RUNNING <-> SPINNING            looks for work / found some
+ *   RUNNING|SPINNING -> IDLE        stopm
+ *   RUNNING|SPINNING -> TSLEEPER    stopm, when no M sleeps for the timers
+ *   TSLEEPER -> IDLE                no timer left to sleep for
+ *   IDLE|TSLEEPER -> RUNNING|SPINNING   handed a P (startm), or the
+ *                                   timer sleeper took one for due timers */
+enum m_status {
+	M_RUNNING,
+	M_SPINNING,
+	M_IDLE,
+	M_TSLEEPER,
+	M_NSTATUS
+};
+
+/* ---- goroutines -------------------------------------------------------- */
 
 /* What run queues hold: a goroutine that has run (struct g) or one that
  * has not run yet (struct gspawn). */
@@ -94,7 +185,7 @@ struct g {
 	const char *name;
 	char *stack_lo;        /* lowest usable byte, just above the guard */
 	size_t stack_size;     /* bytes from the guard to the top of the stack */
-	uint32_t status;       /* enum g_status; atomic, read by dumps */
+	uint32_t status;       /* enum g_status; atomic (g_set_status) */
 	uint8_t wait_reason;   /* enum wait_reason; set before parking */
 	uint8_t is_thread;     /* a thread waiting in goc, not a goroutine */
 	uint8_t is_main;
@@ -105,8 +196,6 @@ struct g {
 	void *param;
 	uint32_t select_done;  /* atomic: the first case to fire a select wins */
 	uint32_t wake;         /* thread waiters: futex word, 1 = woken */
-
-	uint32_t preempt;      /* seam for preemption: a request (unused yet) */
 
 	/* Sanitizer fiber state (unused in plain builds). */
 	void *asan_fake_stack;
@@ -165,8 +254,6 @@ struct timers {
 	int64_t first;           /* atomic: heap[0].when, or 0 when empty */
 };
 
-enum p_status { P_IDLE, P_RUNNING, P_DEAD };
-
 struct p {
 	struct runq runq ALIGNED_CACHE;
 	struct g *runnext ALIGNED_CACHE; /* atomic: owner xchg, thieves CAS */
@@ -175,8 +262,7 @@ struct p {
 	uint32_t runnext_streak; /* owner only: runnext taken in a row */
 	struct m *m;         /* M holding it */
 	int32_t id;
-	uint32_t status;     /* enum p_status; under sched.lock */
-	uint32_t retire;     /* goc_maxprocs removes it; atomic */
+	uint32_t status;     /* enum p_status; atomic (p_set_status) */
 	struct p *link;      /* idle list; under sched.lock */
 
 	struct cache_local stacks;   /* free default stacks, by their struct g */
@@ -209,12 +295,12 @@ struct m {
 	struct p *p;          /* held P */
 	struct p *nextp;      /* P handed over by startm; under sched.lock */
 	struct m *schedlink;  /* idle list; under sched.lock */
-	uint32_t wake;        /* futex note: M_WAKE_* */
-	bool spinning;        /* looking for work, counted in sched.nmspinning */
-	bool timer_sleeper;   /* sleeping until the earliest timer; under lock */
+	uint32_t status;      /* enum m_status; atomic (m_set_status) */
+	uint32_t wake;        /* the note an idle M sleeps on: enum m_note */
+	/* Scheduling policy, owner only (sched.c): */
 	bool ran_stolen;      /* running a goroutine it stole, until it switches */
-	bool contended;       /* that goroutine parked on a mutex: steal no more
-	                       * until woken with a P (sched.c) */
+	bool contended;       /* that goroutine parked on a lock: steal no more
+	                       * until woken with a P */
 	int32_t in_timer;     /* running a timer's function (time.c) */
 	int32_t id;
 
@@ -231,8 +317,13 @@ struct m {
 	void *altstack;       /* signal stack for stack-overflow reports */
 };
 
-/* Values of m->wake: an idle M sleeps while it is M_ASLEEP. */
-enum { M_ASLEEP, M_WAKE_WITH_P, M_WAKE_RECHECK_TIMERS };
+/* Values of m->wake, the futex word an idle M sleeps on (Go's note):
+ * it sleeps while the word is M_ASLEEP. The waker writes the reason. */
+enum m_note {
+	M_ASLEEP,
+	M_WAKE_WITH_P,          /* m->nextp holds a P for it */
+	M_WAKE_RECHECK_TIMERS,  /* the timer sleeper: an earlier timer came */
+};
 
 /* ---- the scheduler ---------------------------------------------------- */
 
@@ -243,7 +334,8 @@ struct sched {
 	int32_t nmspinning;    /* atomic; spinning Ms */
 	int32_t nm;            /* Ms created; under lock */
 	int32_t nmidle;        /* Ms on the idle list; under lock */
-	int32_t retiring;      /* atomic; Ps still to retire after a shrink */
+	int32_t retiring;      /* atomic; Ps in P_RETIRING */
+	struct g *resize_waiter; /* goc_maxprocs waiting for them; under lock */
 	struct p *pidle;       /* idle Ps */
 	struct m *midle;       /* idle Ms */
 	struct p *allp[GOC_MAXPROCS_MAX]; /* created Ps, never freed */
@@ -276,7 +368,12 @@ struct sched {
 
 extern struct sched goc__sched GOC_HIDDEN;
 
-/* ---- internal interface ----------------------------------------------- */
+/* ---- internal interface -----------------------------------------------
+ *
+ * Every declaration shared between files of src/ is here (but those of
+ * the channel pair chan.c/select.c, in chan.h, and of the small modules
+ * with a header of their own: cache.h, netpoll.h, sanitizer.h, arch/).
+ * Internal names start with goc__, public ones with goc_. */
 
 /* The M running on this thread (NULL: not a runtime thread). Not inlined:
  * a goroutine may resume on another thread, and a compiler may otherwise
@@ -300,6 +397,8 @@ static inline void runtime_ensure(void)
 		goc__runtime_start();
 }
 
+/* ---- sched.c: running goroutines ---- */
+
 /* Park the running goroutine (or block the calling thread) until
  * goc__ready. unlock(arg) runs once the goroutine is switched out; it is
  * where the caller releases the lock that guards its wait queue. */
@@ -318,9 +417,20 @@ void goc__ready(struct g *g, bool next) GOC_HIDDEN;
  * M is woken, sysmon is told. */
 void goc__ready_many(struct g *const *gs, int n) GOC_HIDDEN;
 
-/* Scheduler pieces shared by sched.c and proc.c. */
+/* The running goroutine is about to park on a lock (sema.c): a thief that
+ * stole it stops stealing for a while (policy in sched.c). */
+void goc__park_on_lock(void) GOC_HIDDEN;
+
+/* May a goroutine that wants a held lock spin for it a while (iter:
+ * spins so far)? Go's sync_runtime_canSpin. */
+bool goc__can_spin(int iter) GOC_HIDDEN;
+
+void goc__yield(void) GOC_HIDDEN;               /* goc_yield */
 void goc__schedule(void) GOC_HIDDEN;             /* on g0; never returns */
-void goc__wakep(void) GOC_HIDDEN;
+int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
+
+/* ---- runq.c: run queues ---- */
+
 void goc__globq_put(struct gnode *n) GOC_HIDDEN;      /* takes sched.lock */
 void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
 struct gnode *goc__globq_get_locked(void) GOC_HIDDEN;
@@ -330,16 +440,33 @@ struct gnode *goc__runq_steal(struct p *victim) GOC_HIDDEN;
 bool goc__runq_empty(struct p *p) GOC_HIDDEN;
 void goc__runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
 
-/* Ms and Ps (proc.c). */
-struct m *goc__m_new_current(void) GOC_HIDDEN; /* make this thread an M */
+/* ---- idle.c: idle Ps and Ms, waking and sleeping ---- */
+
+void goc__wakep(void) GOC_HIDDEN;
 void goc__startm(struct p *p, bool spinning) GOC_HIDDEN;
 void goc__stopm(struct m *m) GOC_HIDDEN;       /* sleep until given a P */
 struct p *goc__pidle_get(void) GOC_HIDDEN;     /* under sched.lock */
 void goc__pidle_put(struct p *p) GOC_HIDDEN;   /* under sched.lock */
+void goc__pidle_remove(struct p *p) GOC_HIDDEN; /* under sched.lock */
+/* m found no work: give its P back unless work came meanwhile; true if
+ * m holds none now (it should then stopm). */
+bool goc__p_release(struct m *m) GOC_HIDDEN;
+/* A timer at `when` became the earliest of its P, which is running (the
+ * caller's) or may be idle: make sure someone wakes for it. */
+void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
+
+/* ---- proc.c: Ms and Ps, resizing, deadlock ---- */
+
+struct m *goc__m_new_current(void) GOC_HIDDEN; /* make this thread an M */
+void goc__newm(struct p *p, bool spinning) GOC_HIDDEN; /* a thread for p */
 void goc__p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
 void goc__check_dead(void) GOC_HIDDEN;         /* under sched.lock */
-void goc__sysmon_kick(void) GOC_HIDDEN;
+int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
+/* ---- sysmon.c ---- */
+
+void goc__sysmon_start(void) GOC_HIDDEN;
+void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 
 /* Work was queued without waking anyone: sysmon should look soon. */
@@ -349,12 +476,22 @@ static inline void goc__sysmon_watch(void)
 	    !load_relaxed(&goc__sched.sysmon_watch))
 		goc__sysmon_watch_slow();
 }
-int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
-/* Stacks (stack.c). A stack is known by the struct g in its top bytes.
- * alloc reserves one; if *fresh comes back true the slot was never used
- * and its struct g is not written yet: stack_init_fresh does that on
- * first run. p may be NULL (a thread without a P). */
+/* ---- allg.c: the registry of live goroutines; dump.c ---- */
+
+/* Calls fn(g, arg) for every goroutine that has run and not exited, under
+ * stack.c's lock: fn must not park, nor start or end goroutines.
+ * Goroutines spawned but not yet run are in run queues only. */
+void goc__allg_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
+/* "goroutine 7 [chan receive]:" for every goroutine, Go's format, with
+ * write(2) only. */
+void goc__dump_goroutines(void) GOC_HIDDEN;
+
+/* ---- stack.c: stacks ----
+ * A stack is known by the struct g in its top bytes. alloc reserves one;
+ * if *fresh comes back true the slot was never used and its struct g is
+ * not written yet: stack_init_fresh does that on first run. p may be NULL
+ * (a thread without a P). */
 struct g *goc__stack_alloc(struct p *p, size_t size, uint8_t *fresh) GOC_HIDDEN;
 void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh) GOC_HIDDEN;
 void goc__stack_free(struct p *p, struct g *g) GOC_HIDDEN;
@@ -362,16 +499,20 @@ void goc__stack_cache_flush(struct p *p) GOC_HIDDEN;
 size_t goc__stack_round(size_t size) GOC_HIDDEN;
 bool goc__stack_check_canary(struct g *g) GOC_HIDDEN;
 bool goc__stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
+/* fn(g, arg) for the struct g of every slot ever handed out (allg.c). */
+void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
 
-/* Signals (signal.c). */
+/* ---- signal.c ---- */
+
 void goc__signal_init(void) GOC_HIDDEN;
 void goc__signal_thread_init(struct m *m) GOC_HIDDEN;
 _Noreturn void goc__stack_overflow(struct g *g) GOC_HIDDEN;
 
-/* Timers (time.c). goc__timer_del returns true if it took t out of its
- * heap before it fired; if t is firing, it first waits until fn has set
- * t->state back to TIMER_IDLE, so t may be freed when it returns (a timer
- * that can be deleted while firing must have an fn that does that). */
+/* ---- time.c: timers ----
+ * goc__timer_del returns true if it took t out of its heap before it
+ * fired; if t is firing, it first waits until fn has set t->state back to
+ * TIMER_IDLE, so t may be freed when it returns (a timer that can be
+ * deleted while firing must have an fn that does that). */
 void goc__timer_add(struct p *p, struct timer *t) GOC_HIDDEN;
 bool goc__timer_del(struct timer *t) GOC_HIDDEN;
 struct p *goc__timer_home(void) GOC_HIDDEN; /* the current P, else P 0 */
@@ -379,11 +520,68 @@ int64_t goc__timers_run(struct p *p, int64_t now) GOC_HIDDEN;
 int64_t goc__timers_earliest(void) GOC_HIDDEN; /* 0: no timer anywhere */
 void goc__timers_move(struct p *from, struct p *to) GOC_HIDDEN;
 
-/* Fatal errors (panic.c). */
-_Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
+/* ---- panic.c ---- */
 
-/* Semaphores keyed by address (sema.c): Go's runtime_Semacquire. */
+_Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
+/* The same, followed by a dump of every goroutine (Go's deadlock error);
+ * only where no goroutine runs and no registry lock is held. */
+_Noreturn void goc__fatal_dump(const char *msg) GOC_HIDDEN;
+
+/* ---- sema.c: semaphores keyed by address (Go's runtime_Semacquire) ---- */
+
 void goc__semacquire(uint32_t *addr, enum wait_reason r, bool lifo) GOC_HIDDEN;
 void goc__semrelease(uint32_t *addr, bool handoff) GOC_HIDDEN;
+
+/* ---- status.c: state transitions ----
+ * The one way to change a G's, P's or M's status. Checked against the
+ * transitions listed with each enum when GOC_CHECK_STATES is defined. */
+
+enum status_kind { STATUS_G, STATUS_P, STATUS_M };
+
+const char *goc__status_name(enum status_kind kind, uint32_t status) GOC_HIDDEN;
+const char *goc__wait_reason_name(enum wait_reason r) GOC_HIDDEN;
+void goc__status_check(enum status_kind kind, uint32_t from, uint32_t to) GOC_HIDDEN;
+
+#ifdef GOC_CHECK_STATES
+#define STATUS_CHECK(kind, from, to) goc__status_check((kind), (from), (to))
+#else
+#define STATUS_CHECK(kind, from, to) ((void)0)
+#endif
+
+static inline void g_set_status(struct g *g, enum g_status to)
+{
+	STATUS_CHECK(STATUS_G, load_relaxed(&g->status), to);
+	store_relaxed(&g->status, (uint32_t)to);
+}
+
+static inline enum p_status p_status(struct p *p)
+{
+	return (enum p_status)load_relaxed(&p->status);
+}
+
+static inline void p_set_status(struct p *p, enum p_status to)
+{
+	STATUS_CHECK(STATUS_P, load_relaxed(&p->status), to);
+	store_release(&p->status, (uint32_t)to);
+}
+
+/* For the holder of a P racing a thief (sysmon): true if it was `from`. */
+static inline bool p_cas_status(struct p *p, enum p_status from, enum p_status to)
+{
+	STATUS_CHECK(STATUS_P, from, to);
+	uint32_t expect = from;
+	return cas(&p->status, &expect, (uint32_t)to);
+}
+
+static inline enum m_status m_status(struct m *m)
+{
+	return (enum m_status)load_relaxed(&m->status);
+}
+
+static inline void m_set_status(struct m *m, enum m_status to)
+{
+	STATUS_CHECK(STATUS_M, load_relaxed(&m->status), to);
+	store_relaxed(&m->status, (uint32_t)to);
+}
 
 #endif

@@ -107,7 +107,7 @@ static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
 	san_switch_begin(m, cur, next, dying);
 	if (next) {
 		next->m = m;
-		store_relaxed(&next->status, G_RUNNING);
+		g_set_status(next, G_RUNNING);
 		goc__ctx_switch(&cur->sp, next->sp);
 	} else {
 		goc__ctx_switch(&cur->sp, m->g0_sp);
@@ -166,7 +166,7 @@ static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after
 	struct p *p = m->p;
 	struct g *next = NULL;
 	m->ran_stolen = false;
-	if (likely(!load_relaxed(&p->retire))) {
+	if (likely(p_status(p) != P_RETIRING)) {
 		struct gnode *node = runq_get_local(p);
 		if (node)
 			next = g_of(p, node);
@@ -179,7 +179,7 @@ static void execute(struct m *m, struct g *g)
 {
 	m->curg = g;
 	g->m = m;
-	store_relaxed(&g->status, G_RUNNING);
+	g_set_status(g, G_RUNNING);
 	san_switch_begin(m, NULL, g, false);
 	goc__ctx_switch(&m->g0_sp, g->sp);
 	finish_switch();
@@ -197,7 +197,7 @@ static void after_park(struct m *m, struct g *prev, void *arg)
 static void after_yield(struct m *m, struct g *prev, void *arg)
 {
 	(void)m, (void)arg;
-	store_relaxed(&prev->status, G_RUNNABLE);
+	g_set_status(prev, G_RUNNABLE);
 	goc__globq_put(&prev->node);
 	goc__wakep();
 }
@@ -253,17 +253,41 @@ void goc__park(void (*unlock)(void *), void *arg, enum wait_reason r)
 		thread_park(goc__waiter_self(), unlock, arg);
 		return;
 	}
-	if (unlikely(m->ran_stolen) && (r == WAIT_MUTEX || r == WAIT_RWMUTEX_R ||
-	                                r == WAIT_RWMUTEX_W)) {
-		m->contended = true; /* see find_runnable, sysmon.c */
-		store_relaxed(&goc__sched.rescue_quiet_until,
-		              nanotime() + 10 * GOC_MILLISECOND);
-	}
 	cur->wait_reason = (uint8_t)r;
-	store_relaxed(&cur->status, G_WAITING);
+	g_set_status(cur, G_WAITING);
 	m->after_unlock = unlock;
 	schedule_from(m, cur, after_park, arg, false);
 	cur->wait_reason = WAIT_NONE;
+}
+
+/* A thief whose stolen goroutine at once parks on a lock stole it from
+ * the lock's holder, probably: stop stealing until woken with a P, and
+ * pause sysmon's rescues for a time slice (find_runnable, sysmon.c). */
+void goc__park_on_lock(void)
+{
+	struct m *m = goc__getm();
+	if (m && unlikely(m->ran_stolen)) {
+		m->contended = true;
+		store_relaxed(&goc__sched.rescue_quiet_until,
+		              nanotime() + 10 * GOC_MILLISECOND);
+	}
+}
+
+/* Spin only if it can pay off: more than one P, others busy (the owner
+ * may be running), and nothing else waiting to run on ours. */
+bool goc__can_spin(int iter)
+{
+	enum { SPIN_ITERATIONS = 4 };
+	if (iter >= SPIN_ITERATIONS)
+		return false;
+	struct m *m = goc__getm();
+	if (!m || !m->p || !m->curg)
+		return false;
+	int32_t procs = load_relaxed(&goc__sched.nprocs);
+	if (procs <= 1 || procs <= load_relaxed(&goc__sched.npidle) +
+	                              load_relaxed(&goc__sched.nmspinning) + 1)
+		return false;
+	return goc__runq_empty(m->p);
 }
 
 void goc__ready(struct g *g, bool next)
@@ -274,7 +298,7 @@ void goc__ready(struct g *g, bool next)
 		goc__futex_wake(&g->wake, 1);
 		return;
 	}
-	store_relaxed(&g->status, G_RUNNABLE);
+	g_set_status(g, G_RUNNABLE);
 	struct m *m = goc__getm();
 	struct p *p = m ? m->p : NULL;
 	if (!p) {
@@ -313,7 +337,7 @@ void goc__ready_many(struct g *const *gs, int n)
 	struct p *p = goc__getm()->p; /* timers run only on Ms holding a P */
 	for (int i = 0; i < n; i++) {
 		struct g *g = gs[i];
-		store_relaxed(&g->status, G_RUNNABLE);
+		g_set_status(g, G_RUNNABLE);
 		prefetch_frames(g);
 		if (unlikely(!goc__runq_put(p, &g->node)))
 			goc__runq_spill(p, &g->node);
@@ -325,7 +349,7 @@ void goc__ready_many(struct g *const *gs, int n)
 
 _Noreturn static void goexit(struct m *m, struct g *cur)
 {
-	store_relaxed(&cur->status, G_DEAD);
+	g_set_status(cur, G_DEAD);
 	store_relaxed(&m->p->nexited, m->p->nexited + 1);
 	schedule_from(m, cur, after_exit, NULL, true);
 	__builtin_unreachable();
@@ -407,11 +431,10 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->param = NULL;
 	g->select_done = 0;
 	g->wake = 0;
-	g->preempt = 0;
 	g->wait_reason = WAIT_NONE;
 	g->is_thread = 0;
 	g->is_main = g->id == 1;
-	store_relaxed(&g->status, G_RUNNABLE);
+	g_set_status(g, G_RUNNABLE);
 	san_g_create(g);
 	g->sp = goc__ctx_make(g, g_entry, NULL);
 	goc__cache_put(&p->spawns, &spawn_pool, s);
@@ -482,7 +505,6 @@ GOC_API int goc_go(goc_func fn, void *arg)
 
 /* The main goroutine, queued on p (the P of the thread that called
  * goc_main, which runs it next), or globally if that thread has none. */
-int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 int goc__spawn_main(struct p *p, goc_func fn, void *arg)
 {
 	if (!p)
@@ -494,7 +516,7 @@ int goc__spawn_main(struct p *p, goc_func fn, void *arg)
 	return goc__runq_put(p, &s->node) ? 0 : -1;
 }
 
-GOC_API void goc_yield(void)
+void goc__yield(void)
 {
 	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
@@ -504,12 +526,14 @@ GOC_API void goc_yield(void)
 	}
 	struct p *p = m->p;
 	if (goc__runq_empty(p) && load_relaxed(&goc__sched.gq_size) == 0 &&
-	    !load_relaxed(&p->retire)) {
+	    p_status(p) != P_RETIRING) {
 		check_timers(p); /* nothing else here; timers may be due */
 		return;
 	}
 	schedule_from(m, cur, after_yield, NULL, false);
 }
+
+GOC_API void goc_yield(void) { goc__yield(); }
 
 GOC_API _Noreturn void goc_exit(void)
 {
@@ -605,37 +629,18 @@ static struct gnode *steal_work(struct m *m, bool *from_timers)
  * batch done and goes back to sleep. */
 static void stop_spinning(struct m *m, bool wake_more)
 {
-	if (!m->spinning)
+	if (m_status(m) != M_SPINNING)
 		return;
-	m->spinning = false;
+	m_set_status(m, M_RUNNING);
 	if (add_fetch(&goc__sched.nmspinning, -1) == 0 && wake_more)
 		goc__wakep();
-}
-
-/* After giving up its P and spinning: is there work anywhere that was
- * added while we looked (a submitter that saw us spinning did not wake
- * anyone)? Then take an idle P back. */
-static struct p *recheck_queues(void)
-{
-	bool work = load_seq(&goc__sched.gq_size) > 0;
-	int32_t n = load_acquire(&goc__sched.nallp); /* see steal_work */
-	for (int32_t i = 0; i < n && !work; i++) {
-		struct p *v = load_acquire(&goc__sched.allp[i]);
-		work = v && !goc__runq_empty(v);
-	}
-	if (!work)
-		return NULL;
-	spin_lock(&goc__sched.lock);
-	struct p *p = goc__pidle_get();
-	spin_unlock(&goc__sched.lock);
-	return p;
 }
 
 static struct gnode *find_runnable(struct m *m)
 {
 	for (;;) {
 		struct p *p = m->p;
-		if (unlikely(load_relaxed(&p->retire))) {
+		if (unlikely(p_status(p) == P_RETIRING)) {
 			goc__p_retire(m);
 			if (!m->p) {
 				stop_spinning(m, true);
@@ -653,12 +658,12 @@ static struct gnode *find_runnable(struct m *m)
 		}
 		int32_t busy = load_relaxed(&goc__sched.nprocs) -
 		               load_relaxed(&goc__sched.npidle);
-		if (!m->spinning && !m->contended &&
+		if (m_status(m) == M_RUNNING && !m->contended &&
 		    2 * load_relaxed(&goc__sched.nmspinning) < busy) {
-			m->spinning = true;
+			m_set_status(m, M_SPINNING);
 			add_fetch(&goc__sched.nmspinning, 1);
 		}
-		if (m->spinning) {
+		if (m_status(m) == M_SPINNING) {
 			bool from_timers = false;
 			g = steal_work(m, &from_timers);
 			if (g) {
@@ -667,36 +672,9 @@ static struct gnode *find_runnable(struct m *m)
 				return g;
 			}
 		}
-		/* Nothing: give the P back. */
-		spin_lock(&goc__sched.lock);
-		g = goc__globq_get_locked();
-		if (g) {
-			spin_unlock(&goc__sched.lock);
-			stop_spinning(m, true);
-			return g;
-		}
-		if (load_relaxed(&p->retire)) {
-			/* goc_maxprocs removed it since we looked: retire it (at
-			 * the top of the loop), never leave it idle and marked. */
-			spin_unlock(&goc__sched.lock);
-			continue;
-		}
-		goc__pidle_put(p);
-		m->p = NULL;
-		spin_unlock(&goc__sched.lock);
-		if (m->spinning) {
-			m->spinning = false;
-			add_fetch(&goc__sched.nmspinning, -1);
-			struct p *again = recheck_queues();
-			if (again) {
-				m->p = again;
-				again->m = m;
-				m->spinning = true;
-				add_fetch(&goc__sched.nmspinning, 1);
-				continue;
-			}
-		}
-		goc__stopm(m); /* returns holding a P */
+		/* Nothing: give the P back (idle.c), and sleep. */
+		if (goc__p_release(m))
+			goc__stopm(m); /* returns holding a P */
 	}
 }
 

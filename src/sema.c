@@ -101,6 +101,8 @@ void goc__semacquire(uint32_t *addr, enum wait_reason reason, bool lifo)
 		}
 		w.handed = false;
 		enqueue(r, &w, lifo);
+		if (reason != WAIT_WG)
+			goc__park_on_lock(); /* scheduling policy: sched.c */
 		goc__park(unlock_root, r, reason);
 		if (w.handed || can_acquire(addr))
 			return;
@@ -125,5 +127,5 @@ void goc__semrelease(uint32_t *addr, bool handoff)
 	w->handed = handed;
 	goc__ready(w->g, true);
 	if (handed && goc__getg())
-		goc_yield(); /* let the new owner run now (starvation mode) */
+		goc__yield(); /* let the new owner run now (starvation mode) */
 }

@@ -59,6 +59,12 @@
 #define ODD_CACHE_MAX 64 /* cached stacks of non-default sizes */
 #define CANARY 0x6f67635f73746b21ull
 
+struct region {
+	char *base;
+	size_t nslots;
+	size_t stack_size;
+};
+
 enum guard_kind { GUARD_MADVISE, GUARD_MPROTECT, GUARD_CANARY };
 static const char *const guard_names[] = {"madvise", "mprotect", "canary"};
 
@@ -76,6 +82,12 @@ static struct {
 	struct g *odd;          /* free stacks of other sizes */
 	int nodd;
 	struct cache_pool pool; /* free default stacks (their struct g) */
+
+	/* Every mapping of slots, for goc__stack_each (allg.c): the chunks
+	 * of default slots, and each slot of another size. */
+	struct region *regions;
+	size_t nregions, regions_cap;
+	size_t carving;         /* regions[carving] holds [chunk, chunk_end) */
 } global;
 
 static size_t slot_size(size_t stack_size) { return GUARD_SIZE + stack_size; }
@@ -214,6 +226,35 @@ static char *map_region(size_t size)
 	return p;
 }
 
+/* Record a new mapping of slots; false if out of memory. Under
+ * global.lock. */
+static bool region_add(char *base, size_t nslots, size_t stack_size)
+{
+	if (global.nregions == global.regions_cap) {
+		size_t cap = global.regions_cap ? 2 * global.regions_cap : 16;
+		struct region *r = realloc(global.regions, cap * sizeof *r);
+		if (!r)
+			return false;
+		global.regions = r;
+		global.regions_cap = cap;
+	}
+	global.regions[global.nregions++] = (struct region){base, nslots, stack_size};
+	return true;
+}
+
+/* Forget the mapping at base (about to be unmapped); under global.lock. */
+static void region_remove(char *base)
+{
+	for (size_t i = 0; i < global.nregions; i++) {
+		if (global.regions[i].base != base)
+			continue;
+		global.regions[i] = global.regions[--global.nregions];
+		if (global.carving == global.nregions)
+			global.carving = i; /* it moved */
+		return;
+	}
+}
+
 /* A never-used slot of the default size; under global.lock. */
 static struct g *carve_locked(uint8_t *fresh)
 {
@@ -221,8 +262,13 @@ static struct g *carve_locked(uint8_t *fresh)
 	if (global.chunk == global.chunk_end) {
 		size_t n = global.chunk_slots ? global.chunk_slots : CHUNK_SLOTS_MIN;
 		char *c = map_region(slot * n);
+		if (c && !region_add(c, n, GOC_STACK_DEFAULT)) {
+			munmap(c, slot * n);
+			c = NULL;
+		}
 		if (!c)
 			return NULL;
+		global.carving = global.nregions - 1;
 		global.chunk = c;
 		global.chunk_end = c + slot * n;
 		global.chunk_slots = n < CHUNK_SLOTS_MAX ? 2 * n : n;
@@ -260,6 +306,11 @@ static struct g *odd_alloc(size_t size, uint8_t *fresh)
 	if (!s)
 		return NULL;
 	spin_lock(&global.lock);
+	if (!region_add(s, 1, size)) {
+		spin_unlock(&global.lock);
+		munmap(s, slot_size(size));
+		return NULL;
+	}
 	*fresh = guard_install_locked(s);
 	spin_unlock(&global.lock);
 	return g_of_slot(s, size);
@@ -275,6 +326,7 @@ static void odd_free(struct g *g)
 		spin_unlock(&global.lock);
 		return;
 	}
+	region_remove(g->stack_lo - GUARD_SIZE);
 	spin_unlock(&global.lock);
 	munmap(g->stack_lo - GUARD_SIZE, slot_size(g->stack_size));
 }
@@ -318,4 +370,22 @@ bool goc__stack_guard_hit(struct g *g, void *addr)
 {
 	char *a = addr, *lo = g->stack_lo - GUARD_SIZE;
 	return a >= lo && a < g->stack_lo;
+}
+
+/* The struct g of every slot handed out so far, in or out of use. A slot
+ * reserved but never run reads as zeros (G_IDLE): its page, if never
+ * touched, is the kernel's zero page and costs no memory. Under
+ * global.lock, a leaf: fn must take no lock of this file. */
+void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg)
+{
+	spin_lock(&global.lock);
+	for (size_t i = 0; i < global.nregions; i++) {
+		struct region *r = &global.regions[i];
+		size_t slot = slot_size(r->stack_size), n = r->nslots;
+		if (i == global.carving && global.chunk) /* slots not all handed out */
+			n = (size_t)(global.chunk - r->base) / slot;
+		for (size_t k = 0; k < n; k++)
+			fn(g_of_slot(r->base + k * slot, r->stack_size), arg);
+	}
+	spin_unlock(&global.lock);
 }

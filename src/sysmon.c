@@ -177,7 +177,6 @@ static void *sysmon_main(void *arg)
 	return NULL;
 }
 
-void goc__sysmon_start(void) GOC_HIDDEN;
 void goc__sysmon_start(void)
 {
 	pthread_attr_t attr;

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
 
 /* ---- the heap --------------------------------------------------------- */
 

@@ -1,0 +1,371 @@
+/*
+ * idle.c — the idle protocol: Ps without an M, Ms without a P, and how
+ * they find each other. A P with nothing to run is given back to the
+ * idle list (p_release); its M then sleeps (stopm) until someone hands it
+ * a P (startm, wakep). Everything here is under sched.lock, but for the
+ * counters hot paths read (npidle, nmspinning: atomics written under it).
+ *
+ * Waking is the dearest thing a scheduler does (a system call, and another
+ * core leaves its sleep), so wakep wakes one M, and only when there is an
+ * idle P and no M already spinning: a spinning M will find the work, and
+ * when it does, it wakes the next one if more may be needed. The protocol
+ * against lost wake-ups is Go's: a spinning M gives up spinning (seq-cst
+ * decrement of nmspinning) and then looks at every queue again
+ * (recheck_queues); a submitter adds work and then checks nmspinning.
+ *
+ * Sleeping. An idle M sleeps on its note m->wake. At most one idle M, the
+ * timer sleeper (M_TSLEEPER), sleeps in netpoll (netpoll.h) instead, with
+ * a deadline: the earliest timer of an idle P, or BUSY_TIMER_GRACE past
+ * the earliest of a running P. A running P fires its own timers whenever
+ * it switches goroutines; the sleeper steps in only for one stuck behind a
+ * goroutine that computes. Waking for every timer of a running P instead
+ * costs a wake-up, a P taken and given back, and lock traffic with that P,
+ * for timers it fires itself a moment later: with a timer due every
+ * microsecond, that churn cost more than everything else. A timer that
+ * becomes the earliest kicks the timer sleeper so it sleeps less
+ * (M_WAKE_RECHECK_TIMERS), and so does a P going idle with timers.
+ *
+ * Whoever wakes the timer sleeper writes its note and then breaks netpoll;
+ * the sleeper reads its note once netpoll returns. Its status tells which
+ * wait it is in, and is changed under sched.lock before the break, so an
+ * M that stops being the sleeper while on its way into netpoll is still
+ * broken out of it.
+ */
+#include "runtime.h"
+#include "netpoll.h"
+
+/* ---- idle Ps ------------------------------------------------------------ */
+
+void goc__pidle_put(struct p *p)
+{
+	p_set_status(p, P_IDLE);
+	p->m = NULL;
+	p->link = goc__sched.pidle;
+	goc__sched.pidle = p;
+	add_fetch(&goc__sched.npidle, 1);
+}
+
+struct p *goc__pidle_get(void)
+{
+	struct p *p = goc__sched.pidle;
+	if (p) {
+		goc__sched.pidle = p->link;
+		p->link = NULL;
+		p_set_status(p, P_RUNNING);
+		add_fetch(&goc__sched.npidle, -1);
+		goc__sysmon_kick(); /* something runs: sysmon watches again */
+	}
+	return p;
+}
+
+void goc__pidle_remove(struct p *p)
+{
+	for (struct p **link = &goc__sched.pidle; *link; link = &(*link)->link) {
+		if (*link == p) {
+			*link = p->link;
+			p->link = NULL;
+			add_fetch(&goc__sched.npidle, -1);
+			return;
+		}
+	}
+}
+
+/* ---- idle Ms ------------------------------------------------------------ */
+
+/* Wake m, asleep or on its way to sleep, for the reason written in its
+ * note: in netpoll if it is the timer sleeper (or just stopped being
+ * one: was_sleeper), on its note otherwise. */
+static void m_wake(struct m *m, bool was_sleeper)
+{
+	if (was_sleeper)
+		goc__netpoll_break();
+	else
+		goc__futex_wake(&m->wake, 1);
+}
+
+/* Take an idle M; prefer one that is not the timer sleeper. Under lock.
+ * *was_sleeper tells how to wake it (m_wake). */
+static struct m *midle_get(bool *was_sleeper)
+{
+	struct m **link = &goc__sched.midle;
+	if (*link && m_status(*link) == M_TSLEEPER && (*link)->schedlink)
+		link = &(*link)->schedlink;
+	struct m *m = *link;
+	*was_sleeper = false;
+	if (!m)
+		return NULL;
+	*link = m->schedlink;
+	m->schedlink = NULL;
+	goc__sched.nmidle--;
+	if (m_status(m) == M_TSLEEPER) {
+		*was_sleeper = true;
+		store_relaxed(&goc__sched.tsleeper, NULL);
+	}
+	return m;
+}
+
+static void midle_remove(struct m *m)
+{
+	for (struct m **link = &goc__sched.midle; *link; link = &(*link)->schedlink) {
+		if (*link == m) {
+			*link = m->schedlink;
+			m->schedlink = NULL;
+			goc__sched.nmidle--;
+			return;
+		}
+	}
+}
+
+void goc__startm(struct p *p, bool spinning)
+{
+	spin_lock(&goc__sched.lock);
+	if (!p) {
+		p = goc__pidle_get();
+		if (!p) {
+			spin_unlock(&goc__sched.lock);
+			if (spinning)
+				add_fetch(&goc__sched.nmspinning, -1);
+			return;
+		}
+	}
+	bool was_sleeper;
+	struct m *m = midle_get(&was_sleeper);
+	if (m) {
+		m->nextp = p;
+		m_set_status(m, spinning ? M_SPINNING : M_RUNNING);
+		store_release(&m->wake, M_WAKE_WITH_P);
+	}
+	spin_unlock(&goc__sched.lock);
+	if (m)
+		m_wake(m, was_sleeper);
+	else
+		goc__newm(p, spinning);
+}
+
+void goc__wakep(void)
+{
+	if (load_relaxed(&goc__sched.nmspinning) != 0 ||
+	    load_relaxed(&goc__sched.npidle) == 0)
+		return;
+	int32_t zero = 0;
+	if (!cas(&goc__sched.nmspinning, &zero, 1))
+		return;
+	goc__startm(NULL, true);
+}
+
+/* ---- the timer sleeper -------------------------------------------------- */
+
+#define BUSY_TIMER_GRACE (200 * GOC_MICROSECOND)
+
+/* When the timer sleeper must wake: the earliest timer of an idle P, or
+ * BUSY_TIMER_GRACE after that of a running one; 0: no timer at all. Under
+ * sched.lock (P statuses). */
+static int64_t timers_deadline_locked(void)
+{
+	int64_t best = 0;
+	int32_t n = load_acquire(&goc__sched.nallp);
+	for (int32_t i = 0; i < n; i++) {
+		struct p *p = load_acquire(&goc__sched.allp[i]);
+		int64_t w = p ? load_relaxed(&p->timers.first) : 0;
+		if (w && (p_status(p) == P_RUNNING || p_status(p) == P_RETIRING))
+			w += BUSY_TIMER_GRACE;
+		if (w && (!best || w < best))
+			best = w;
+	}
+	return best;
+}
+
+/* Compute the timer sleeper's deadline and publish it in tsleep_until
+ * (INT64_MAX: no timer); returns it (0: no timer). Under sched.lock. A
+ * P adds a timer with no lock of ours: it publishes its `first`, then
+ * reads tsleep_until (goc__timers_wake), while this publishes
+ * tsleep_until, then reads every `first` again; with a full fence on
+ * both sides, one of the two sees the other, so no timer is slept
+ * through. */
+static int64_t tsleep_until_publish_locked(void)
+{
+	for (;;) {
+		int64_t deadline = timers_deadline_locked();
+		store_relaxed(&goc__sched.tsleep_until, deadline ? deadline : INT64_MAX);
+		fence_seq();
+		int64_t again = timers_deadline_locked();
+		if (!again || (deadline && again >= deadline))
+			return deadline;
+	}
+}
+
+/* Make the timer sleeper, if any, look again at the timers if it would
+ * sleep past deadline. Under sched.lock; returns true if the caller must
+ * break netpoll after unlocking. */
+static bool tsleeper_recheck_locked(int64_t deadline)
+{
+	struct m *sleeper = goc__sched.tsleeper;
+	if (!sleeper || deadline >= goc__sched.tsleep_until)
+		return false;
+	store_relaxed(&goc__sched.tsleep_until, deadline);
+	uint32_t asleep = M_ASLEEP;
+	return cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS);
+}
+
+/* Stop being the timer sleeper; under lock. */
+static void tsleeper_resign_locked(struct m *m)
+{
+	store_relaxed(&goc__sched.tsleeper, NULL);
+	m_set_status(m, M_IDLE);
+}
+
+/* Sleep as the timer sleeper until `until` or a break. Returns true when
+ * handed a P. */
+static bool tsleep(struct m *m, int64_t until)
+{
+	struct g *ready[1];
+	goc__netpoll(until, ready, 0);
+	spin_lock(&goc__sched.lock);
+	uint32_t w = load_acquire(&m->wake);
+	if (w == M_WAKE_WITH_P) {
+		spin_unlock(&goc__sched.lock);
+		return true;
+	}
+	store_relaxed(&m->wake, M_ASLEEP);
+	int64_t deadline = tsleep_until_publish_locked();
+	if (w == M_WAKE_RECHECK_TIMERS || !deadline || nanotime() < deadline) {
+		spin_unlock(&goc__sched.lock);
+		return false;
+	}
+	/* A timer is due: take an idle P and run it. */
+	struct p *p = goc__pidle_get();
+	if (!p) {
+		/* Every P is busy; they fire their own timers. Look again soon. */
+		store_relaxed(&goc__sched.tsleep_until, nanotime() + GOC_MILLISECOND);
+		spin_unlock(&goc__sched.lock);
+		return false;
+	}
+	midle_remove(m);
+	store_relaxed(&goc__sched.tsleeper, NULL);
+	m_set_status(m, M_RUNNING);
+	m->nextp = p;
+	spin_unlock(&goc__sched.lock);
+	return true;
+}
+
+/* Put m on the idle list, as the timer sleeper if there is none and a
+ * timer to sleep for; under lock. Returns true if the timer sleeper must
+ * be broken out of netpoll after unlocking (the P we gave up may have an
+ * earlier timer than it sleeps for). */
+static bool midle_put_locked(struct m *m)
+{
+	m->schedlink = goc__sched.midle;
+	goc__sched.midle = m;
+	goc__sched.nmidle++;
+	if (goc__sched.tsleeper) {
+		m_set_status(m, M_IDLE);
+		int64_t deadline = timers_deadline_locked();
+		return deadline && tsleeper_recheck_locked(deadline);
+	}
+	/* Become the sleeper before looking at the timers: a timer added
+	 * meanwhile then kicks us (goc__timers_wake). */
+	store_relaxed(&goc__sched.tsleeper, m);
+	m_set_status(m, M_TSLEEPER);
+	if (!tsleep_until_publish_locked())
+		tsleeper_resign_locked(m);
+	return false;
+}
+
+void goc__stopm(struct m *m)
+{
+	spin_lock(&goc__sched.lock);
+	bool kick = midle_put_locked(m);
+	goc__check_dead();
+	spin_unlock(&goc__sched.lock);
+	if (kick)
+		goc__netpoll_break();
+	for (;;) {
+		if (load_acquire(&m->wake) == M_WAKE_WITH_P)
+			break;
+		if (m_status(m) == M_TSLEEPER) {
+			if (tsleep(m, load_relaxed(&goc__sched.tsleep_until)))
+				break;
+		} else {
+			goc__futex_wait(&m->wake, M_ASLEEP, -1);
+			if (load_acquire(&m->wake) == M_WAKE_RECHECK_TIMERS)
+				store_relaxed(&m->wake, M_ASLEEP);
+		}
+	}
+	spin_lock(&goc__sched.lock);
+	store_relaxed(&m->wake, M_ASLEEP);
+	m->p = m->nextp;
+	m->nextp = NULL;
+	m->p->m = m;
+	spin_unlock(&goc__sched.lock);
+	m->contended = false;
+}
+
+void goc__timers_wake(int64_t when, bool running)
+{
+	int64_t deadline = running ? when + BUSY_TIMER_GRACE : when;
+	fence_seq(); /* our `first`, then tsleep_until: see tsleep_until_publish_locked */
+	struct m *sleeper = load_relaxed(&goc__sched.tsleeper);
+	if (sleeper) {
+		if (deadline >= load_relaxed(&goc__sched.tsleep_until))
+			return;
+		spin_lock(&goc__sched.lock);
+		bool kick = tsleeper_recheck_locked(deadline);
+		spin_unlock(&goc__sched.lock);
+		if (kick)
+			goc__netpoll_break();
+		return;
+	}
+	/* No sleeper. A running P fires the timer itself, or its M becomes
+	 * the sleeper when it goes idle; for another P, an idle M, once
+	 * woken, becomes one when it finds no work. */
+	if (!running)
+		goc__wakep();
+}
+
+/* ---- giving a P back ---------------------------------------------------- */
+
+/* After giving up its P and spinning: is there work anywhere that was
+ * added while we looked (a submitter that saw us spinning did not wake
+ * anyone)? Then take an idle P back. */
+static struct p *recheck_queues(void)
+{
+	bool work = load_seq(&goc__sched.gq_size) > 0;
+	int32_t n = load_acquire(&goc__sched.nallp); /* see sched.c steal_work */
+	for (int32_t i = 0; i < n && !work; i++) {
+		struct p *v = load_acquire(&goc__sched.allp[i]);
+		work = v && !goc__runq_empty(v);
+	}
+	if (!work)
+		return NULL;
+	spin_lock(&goc__sched.lock);
+	struct p *p = goc__pidle_get();
+	spin_unlock(&goc__sched.lock);
+	return p;
+}
+
+bool goc__p_release(struct m *m)
+{
+	struct p *p = m->p;
+	spin_lock(&goc__sched.lock);
+	if (load_relaxed(&goc__sched.gq_size) != 0 || p_status(p) == P_RETIRING) {
+		/* Work came to the global queue, or goc_maxprocs removed the P
+		 * since we looked: look again (a retiring P must retire, never
+		 * stay idle and marked). */
+		spin_unlock(&goc__sched.lock);
+		return false;
+	}
+	goc__pidle_put(p);
+	m->p = NULL;
+	spin_unlock(&goc__sched.lock);
+	if (m_status(m) == M_SPINNING) {
+		add_fetch(&goc__sched.nmspinning, -1);
+		struct p *again = recheck_queues();
+		if (again) {
+			m->p = again;
+			again->m = m;
+			add_fetch(&goc__sched.nmspinning, 1);
+			return false; /* still spinning */
+		}
+	}
+	return true; /* stopm takes it from spinning to idle */
+}
