@@ -55,7 +55,9 @@ GOC_API goc_chan *goc_chan_retain(goc_chan *c)
 
 void goc__chan_free(goc_chan *c)
 {
-	c->magic = CHAN_DEAD;
+	/* An atomic store, so the compiler keeps it though free follows: a
+	 * use after release may still find the mark (goc_chan_release). */
+	store_release(&c->magic, CHAN_DEAD);
 	free(c);
 }
 

@@ -14,6 +14,25 @@
  * g->select_done fires the select and takes that waiter out; the select's
  * other waiters stay queued (wakers pass over them) until the select
  * itself takes them out.
+ *
+ * Invariants, whenever the lock is free (a "live" waiter is a plain one,
+ * or one of a select that has not fired):
+ *
+ *   - 0 <= count <= cap; the values sit in buf[recvx], buf[recvx + 1], …
+ *     (mod cap), and sendx == (recvx + count) mod cap.
+ *   - count > 0 (or closed): no live waiter in recvq — a receiver would
+ *     have taken a value, or been woken by close.
+ *   - count < cap: no live waiter in sendq — a sender would have used the
+ *     room. So an unbuffered channel (cap 0) never has live waiters in
+ *     both queues at once.
+ *   - closed: sendq and recvq hold no live waiter (close woke them all:
+ *     receivers with the zero value, senders to panic); closed never goes
+ *     back to 0.
+ *   - refs >= 1 while magic == CHAN_LIVE; the one who drops the last
+ *     reference frees it, unless goroutines wait on it: then it is an
+ *     orphan, freed by the last waiter to leave (chan_orphan_done).
+ *   - A waiter's record is touched by a waker only under the lock and
+ *     before it readies the waiter's goroutine, never after.
  */
 #ifndef GOC_CHAN_H
 #define GOC_CHAN_H
@@ -29,6 +48,7 @@ struct waiter {
 	void *elem;      /* send: the value; receive: where it goes (NULL: drop) */
 	bool is_select;
 	bool success;    /* set by the waker: a value passed (false: closed) */
+	bool frees_chan; /* select: its owner decided to free c (select.c) */
 	int32_t index;   /* the select case */
 };
 

@@ -224,10 +224,18 @@ static struct waiter *wait_cases(struct sel *s, int64_t until)
 }
 
 /* After waking: take our other waiters out of their queues (nobody else
- * does, see waitq_take), and free any channel that was released meanwhile
- * and that we were the last to wait on. The channel of the case that
- * fired is not touched unless another of our cases waits on it too: its
- * peer may have released it the moment the operation completed. */
+ * does, see waitq_take), and free each channel that was released
+ * meanwhile and that we were the last to wait on.
+ *
+ * Who frees a released channel is decided under its lock, once: the
+ * releaser if nobody waits on it, else the last waiter to leave
+ * (chan_orphan_done clears `orphan` as it decides). After unlocking we
+ * touch only the channels we decided to free, found through our own
+ * waiters: any other may be freed by another goroutine the moment its
+ * lock is released. The channel of the case that fired is not even
+ * locked unless another of our cases waits on it too: its peer may have
+ * released it, and another select freed it, the moment the operation
+ * completed. */
 static void dequeue_rest(struct sel *s, struct waiter *won)
 {
 	goc_chan *skip = won ? won->c : NULL;
@@ -236,29 +244,30 @@ static void dequeue_rest(struct sel *s, struct waiter *won)
 		if (w != won && w->c == skip)
 			skip = NULL; /* queued there still: it keeps the channel alive */
 	}
-	bool orphans = false;
 	for (size_t i = 0; i < s->nlocks; i++)
 		if (s->locks[i] != skip)
 			spin_lock(&s->locks[i]->lock);
 	for (size_t k = 0; k < s->npoll; k++) {
 		uint32_t i = s->poll[k];
 		struct waiter *w = &s->waiters[i];
+		w->frees_chan = false;
 		if (w == won)
 			continue;
 		goc_chan *c = w->c;
 		waitq_remove(s->cases[i].dir == GOC_SEND ? &c->sendq : &c->recvq, w);
 		if (chan_orphan_done(c)) {
-			c->orphan = false;
-			c->magic = CHAN_DEAD; /* nobody else can reach it now */
-			orphans = true;
+			c->orphan = false; /* decided: ours to free */
+			w->frees_chan = true;
 		}
 	}
 	for (size_t i = s->nlocks; i-- > 0;)
 		if (s->locks[i] != skip)
 			spin_unlock(&s->locks[i]->lock);
-	for (size_t i = 0; orphans && i < s->nlocks; i++)
-		if (s->locks[i]->magic == CHAN_DEAD)
-			goc__chan_free(s->locks[i]);
+	for (size_t k = 0; k < s->npoll; k++) {
+		struct waiter *w = &s->waiters[s->poll[k]];
+		if (w->frees_chan)
+			goc__chan_free(w->c);
+	}
 }
 
 /* Nothing to select on: wait forever, or until the deadline. */
