@@ -332,10 +332,17 @@ void goc__check_dead(void)
 	    load_relaxed(&goc__sched.gq_size) != 0 ||
 	    load_relaxed(&goc__sched.retiring) != 0 || goc__timers_earliest())
 		return;
-	/* Any other thread might still call into goc and wake someone. */
+	/* Any other thread might still call into goc and wake someone. The
+	 * thread count is read from /proc, which takes tens of microseconds:
+	 * a plain thread may meanwhile wake a blocked one and exit, leaving
+	 * a stale blocked count that matches the shrunken thread count. So
+	 * the snapshot counts only if no thread was woken while it was taken
+	 * (thread_wakes, bumped by goc__ready after it uncounts one: a wake
+	 * that our first read of it misses is seen by the second). */
+	uint64_t wakes = load_seq(&goc__sched.thread_wakes);
 	int ours = goc__sched.nm + 1 /* sysmon */ +
-	           load_relaxed(&goc__sched.nthread_blocked) + GOC_SANITIZER_THREADS;
-	if (os_thread_count() != ours)
+	           load_seq(&goc__sched.nthread_blocked) + GOC_SANITIZER_THREADS;
+	if (os_thread_count() != ours || load_seq(&goc__sched.thread_wakes) != wakes)
 		return;
 	if (load_relaxed(&goc__sched.main_exited) && goc_numgoroutine() == 0)
 		goc__fatal("no goroutines (main called goc_exit) - deadlock!");

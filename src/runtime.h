@@ -357,6 +357,7 @@ struct sched {
 
 	/* Threads that are not Ms, blocked in goc without a deadline. */
 	int32_t nthread_blocked; /* atomic */
+	uint64_t thread_wakes;   /* atomic: such threads woken, ever */
 
 	int64_t rescue_quiet_until; /* atomic: sysmon moves no deque work
 	                             * before this time (sysmon.c) */

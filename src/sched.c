@@ -294,6 +294,7 @@ void goc__ready(struct g *g, bool next)
 {
 	if (g->is_thread) {
 		add_fetch(&goc__sched.nthread_blocked, -1);
+		add_fetch(&goc__sched.thread_wakes, 1); /* after: see goc__check_dead */
 		store_release(&g->wake, 1);
 		goc__futex_wake(&g->wake, 1);
 		return;
