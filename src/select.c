@@ -36,6 +36,15 @@ struct sel {
 	struct timer *timer;  /* deadline, or NULL */
 };
 
+/* A case must say which way it goes; a stray value would otherwise act
+ * as a receive. Only cases with a channel are checked: a nil channel's
+ * case is never chosen, whatever it says. */
+_Noreturn static void bad_direction(const goc_case *cases, size_t i)
+{
+	goc_panic("select: case %zu has direction %d (want GOC_SEND or GOC_RECV)", i,
+	          cases[i].dir);
+}
+
 /* Fisher-Yates, inserting each case with a channel at a random place.
  * One 32-bit random number yields several small ones: the high half of
  * r * k is uniform in [0, k), and the low half is what is left of r for
@@ -48,6 +57,8 @@ static void shuffle_cases(struct sel *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!s->cases[i].ch)
 			continue;
+		if (unlikely(s->cases[i].dir != GOC_SEND && s->cases[i].dir != GOC_RECV))
+			bad_direction(s->cases, i);
 		if (s->npoll % 8 == 0)
 			r = goc__fastrand();
 		uint64_t m = r * (s->npoll + 1);
@@ -328,8 +339,10 @@ int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 		struct sel s = {cases, poll, 0, locks, 0, waiters, NULL};
 		return run_select(&s, n, block, until);
 	}
-	void *mem = malloc(n * (sizeof(uint32_t) + sizeof(goc_chan *) +
-	                        sizeof(struct waiter)));
+	size_t per_case = sizeof(uint32_t) + sizeof(goc_chan *) + sizeof(struct waiter);
+	if (n > SIZE_MAX / per_case)
+		goc_panic("select: too many cases (%zu)", n);
+	void *mem = malloc(n * per_case);
 	if (!mem)
 		goc_panic("select: out of memory for %zu cases", n);
 	struct sel s = {cases, NULL, 0, NULL, 0, NULL, NULL};
