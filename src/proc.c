@@ -128,15 +128,16 @@ void goc__newm(struct p *p, bool spinning)
 
 /* ---- processors: resizing ---------------------------------------------- */
 
-/* The resizer waiting for retiring Ps (wait_retired), under this lock: a
- * leaf, taken after sched.lock is released. */
+/* The resizer waiting for retiring Ps (wait_retired), under resize_lock:
+ * a leaf, taken after sched.lock is released. */
 static spinlock resize_lock;
+static struct g *resize_waiter;
 
 static void resize_waiter_ready(void)
 {
 	spin_lock(&resize_lock);
-	struct g *w = goc__sched.resize_waiter;
-	goc__sched.resize_waiter = NULL;
+	struct g *w = resize_waiter;
+	resize_waiter = NULL;
 	spin_unlock(&resize_lock);
 	if (w)
 		goc__ready(w, false);
@@ -158,7 +159,7 @@ static void wait_retired(void)
 		spin_unlock(&resize_lock);
 		return;
 	}
-	goc__sched.resize_waiter = goc__waiter_self();
+	resize_waiter = goc__waiter_self();
 	goc__park(unlock_resize, NULL, WAIT_MAXPROCS);
 }
 

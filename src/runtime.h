@@ -335,7 +335,6 @@ struct sched {
 	int32_t nm;            /* Ms created; under lock */
 	int32_t nmidle;        /* Ms on the idle list; under lock */
 	int32_t retiring;      /* atomic; Ps in P_RETIRING */
-	struct g *resize_waiter; /* goc_maxprocs waiting for them; under lock */
 	struct p *pidle;       /* idle Ps */
 	struct m *midle;       /* idle Ms */
 	struct p *allp[GOC_MAXPROCS_MAX]; /* created Ps, never freed */
