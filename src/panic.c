@@ -29,8 +29,8 @@ GOC_API _Noreturn void goc_panic(const char *fmt, ...)
 _Noreturn void goc__fatal(const char *msg)
 {
 	fflush(stdout);
-	goc__write_err("fatal error: ");
-	goc__write_err(msg);
-	goc__write_err("\n");
+	goc__os_write_err("fatal error: ");
+	goc__os_write_err(msg);
+	goc__os_write_err("\n");
 	_exit(2);
 }

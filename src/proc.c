@@ -29,12 +29,9 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 struct sched goc__sched;
 bool goc__runtime_started;
@@ -109,11 +106,7 @@ static void m_init_thread(struct m *m)
 {
 	goc__setm(m);
 	san_m_init(m);
-	pthread_attr_t attr;
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-		pthread_attr_getstack(&attr, &m->g0_stack_lo, &m->g0_stack_size);
-		pthread_attr_destroy(&attr);
-	}
+	goc__os_thread_stack(&m->g0_stack_lo, &m->g0_stack_size);
 	goc__signal_thread_init(m);
 	m->rand = (uint32_t)m->id * 2654435761u + 1;
 }
@@ -140,7 +133,7 @@ static void *m_main(void *arg)
 {
 	struct m *m = arg;
 	m_init_thread(m);
-	pthread_setname_np(pthread_self(), "goc-m");
+	goc__os_thread_name("goc-m");
 	spin_lock(&goc__sched.lock);
 	m->p = m->nextp;
 	m->nextp = NULL;
@@ -159,13 +152,7 @@ static void newm(struct p *p, bool spinning)
 	spin_lock(&goc__sched.lock);
 	m->id = goc__sched.nm++;
 	spin_unlock(&goc__sched.lock);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, M_STACK_SIZE);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	int err = pthread_create(&t, &attr, m_main, m);
-	pthread_attr_destroy(&attr);
+	int err = goc__os_thread_start(m_main, m, M_STACK_SIZE);
 	if (err) {
 		errno = err;
 		perror("goc: cannot start a thread");
@@ -433,14 +420,8 @@ static int default_procs(void)
 		if (n > 0)
 			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n;
 	}
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0) {
-		int n = CPU_COUNT(&set);
-		if (n > 0)
-			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : n;
-	}
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n) : 1;
+	int n = goc__os_ncpu();
+	return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : n;
 }
 
 /* Wait until every P being removed has been given up. The caller's own P
@@ -455,7 +436,7 @@ static void wait_retired(void)
 		if (goc__getg())
 			goc_sleep(20 * GOC_MICROSECOND);
 		else
-			usleep(20);
+			goc__os_sleep(20 * GOC_MICROSECOND);
 	}
 }
 
@@ -553,27 +534,6 @@ GOC_API int64_t goc_numgoroutine(void)
 	return n < 0 ? 0 : n;
 }
 
-/* Threads in this process, from /proc (0 if unknown). */
-static int os_thread_count(void)
-{
-	FILE *f = fopen("/proc/self/stat", "re");
-	if (!f)
-		return 0;
-	char buf[1024];
-	size_t len = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[len] = 0;
-	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
-	int field = 2, n = 0;
-	for (; s && *s; s++) {
-		if (*s == ' ' && ++field == 20) {
-			n = atoi(s + 1);
-			break;
-		}
-	}
-	return n;
-}
-
 #ifndef GOC_SANITIZER_THREADS
 #define GOC_SANITIZER_THREADS 0 /* helper threads a sanitizer runtime adds */
 #endif
@@ -588,7 +548,7 @@ void goc__check_dead(void)
 	/* Any other thread might still call into goc and wake someone. */
 	int ours = goc__sched.nm + 1 /* sysmon */ +
 	           load_relaxed(&goc__sched.nthread_blocked) + GOC_SANITIZER_THREADS;
-	if (os_thread_count() != ours)
+	if (goc__os_thread_count() != ours)
 		return;
 	if (load_relaxed(&goc__sched.main_exited) && goc_numgoroutine() == 0)
 		goc__fatal("no goroutines (main called goc_exit) - deadlock!");

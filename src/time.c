@@ -340,12 +340,8 @@ GOC_API void goc_sleep(int64_t ns)
 	int64_t until = deadline(nanotime(), ns);
 	struct g *g = goc__getg();
 	if (!g) { /* a plain thread sleeps itself */
-		struct timespec ts;
-		for (int64_t left; (left = until - nanotime()) > 0;) {
-			ts.tv_sec = (time_t)(left / GOC_SECOND);
-			ts.tv_nsec = (long)(left % GOC_SECOND);
-			nanosleep(&ts, NULL);
-		}
+		for (int64_t left; (left = until - nanotime()) > 0;)
+			goc__os_sleep(left);
 		return;
 	}
 	struct sleep s = {g, until};
