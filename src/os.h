@@ -1,16 +1,18 @@
 /*
  * os.h — every operating-system call of the runtime, behind one small
  * interface. src/os_linux.c implements it for Linux (glibc); the rest of
- * the runtime includes no system header for the kernel's sake, so a port,
- * a network poller (epoll) or preemption (signals to threads) finds every
- * call it must change or join in this one place.
+ * the runtime makes no system call of its own (two in sched.c wait for
+ * the scheduler merge, see the futex below), so a port, a network poller
+ * (epoll) or preemption (signals to threads) finds every call it must
+ * change or join in this one place.
  *
  * The interface offers mechanisms, not policy: which guard a stack gets,
  * how many Ps to run, what a fault means — that stays with the caller
  * (stack.c, proc.c, signal.c). Functions report failure by their result
- * and print nothing, so the callers keep their own error messages.
+ * (or not at all where no caller ever looked) and print nothing, so the
+ * callers keep their own error messages.
  *
- * Nothing here allocates from the heap, and the functions marked
+ * Nothing here takes memory from mem.h, and the functions marked
  * async-signal-safe may be called from a signal handler.
  *
  * The clock is the exception to "one call behind a function": nanotime is

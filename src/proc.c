@@ -31,7 +31,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 struct sched goc__sched;
 bool goc__runtime_started;
@@ -45,11 +44,9 @@ void goc__sysmon_start(void) GOC_HIDDEN;
 
 static struct p *p_new(int32_t id)
 {
-	struct p *p = aligned_alloc(CACHE_LINE, (sizeof *p + CACHE_LINE - 1) &
-	                                            ~(size_t)(CACHE_LINE - 1));
+	struct p *p = goc__mem_alloc_aligned(CACHE_LINE, sizeof *p);
 	if (!p)
 		goc__fatal("out of memory allocating a processor");
-	memset(p, 0, sizeof *p);
 	p->id = id;
 	p->status = P_IDLE;
 	return p;
@@ -113,7 +110,7 @@ static void m_init_thread(struct m *m)
 
 static struct m *m_alloc(void)
 {
-	struct m *m = calloc(1, sizeof *m);
+	struct m *m = goc__mem_alloc(sizeof *m);
 	if (!m)
 		goc__fatal("out of memory allocating a thread");
 	return m;

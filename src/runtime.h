@@ -27,6 +27,7 @@
 
 #include "cache.h"
 #include "goc.h"
+#include "mem.h"
 #include "os.h"
 #include "platform.h"
 

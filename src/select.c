@@ -319,8 +319,8 @@ int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 		struct sel s = {cases, poll, 0, locks, 0, waiters, NULL};
 		return run_select(&s, n, block, until);
 	}
-	void *mem = malloc(n * (sizeof(uint32_t) + sizeof(goc_chan *) +
-	                        sizeof(struct waiter)));
+	void *mem = goc__mem_alloc(n * (sizeof(uint32_t) + sizeof(goc_chan *) +
+	                                sizeof(struct waiter)));
 	if (!mem)
 		goc_panic("select: out of memory for %zu cases", n);
 	struct sel s = {cases, NULL, 0, NULL, 0, NULL, NULL};
@@ -328,7 +328,7 @@ int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 	s.locks = (goc_chan **)(s.waiters + n);
 	s.poll = (uint32_t *)(s.locks + n);
 	int r = run_select(&s, n, block, until);
-	free(mem);
+	goc__mem_free(mem);
 	return r;
 }
 

@@ -12,11 +12,10 @@
  *
  * Everything here is async-signal-safe: write(2) and _exit(2) only. The
  * handler itself, the saved dispositions and the alternate stack's system
- * call are os.h's.
+ * call are os.h's; the stack's memory is mem.h's.
  */
 #include "runtime.h"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #define ALTSTACK_SIZE ((size_t)64 * 1024)
@@ -45,7 +44,7 @@ void goc__signal_init(void) { goc__os_signal_fault_install(on_fault); }
 
 void goc__signal_thread_init(struct m *m)
 {
-	m->altstack = malloc(ALTSTACK_SIZE);
+	m->altstack = goc__mem_alloc_noscan(ALTSTACK_SIZE);
 	if (!m->altstack)
 		return; /* an overflow then kills the thread without the message */
 	goc__os_signal_altstack(m->altstack, ALTSTACK_SIZE);

@@ -43,7 +43,7 @@
  * the odd-size mappings. A garbage-collected build must scan the live
  * goroutines' stacks as roots; the seam for that is an enumeration of the
  * chunks here (a list of every chunk mapped, walked slot by slot), not
- * built yet.
+ * built yet. Stack memory never comes from mem.h.
  */
 #include "runtime.h"
 #include "sanitizer.h"

@@ -21,7 +21,6 @@
 #include "chan.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
 
@@ -83,7 +82,7 @@ static void heap_push(struct timers *ts, struct timer_slot slot)
 {
 	if (ts->n == ts->cap) {
 		int32_t cap = ts->cap ? ts->cap * 2 : 64;
-		struct timer_slot *h = realloc(ts->heap, (size_t)cap * sizeof *h);
+		struct timer_slot *h = goc__mem_realloc(ts->heap, (size_t)cap * sizeof *h);
 		if (!h)
 			goc__fatal("out of memory growing a timer heap");
 		ts->heap = h;
