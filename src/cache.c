@@ -7,7 +7,6 @@
  */
 #include "runtime.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* Room for `more` objects in pool; under pool->lock. */
@@ -18,7 +17,9 @@ static void pool_reserve_locked(struct cache_pool *pool, int64_t more)
 	int64_t cap = pool->cap ? pool->cap : 2 * CACHE_LOCAL_MAX;
 	while (cap < pool->n + more)
 		cap *= 2;
-	void **items = realloc(pool->items, (size_t)cap * sizeof *items);
+	size_t bytes = (size_t)cap * sizeof(void *);
+	void **items = pool->items ? goc__mem_realloc(pool->items, bytes)
+	                           : goc__mem_alloc_noscan(bytes); /* see mem.h */
 	if (!items)
 		goc__fatal("out of memory growing a free list");
 	pool->items = items;

@@ -24,7 +24,6 @@
 #include "chan.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 GOC_API goc_chan *goc_chan_make(size_t elem_size, size_t cap)
 {
@@ -33,7 +32,7 @@ GOC_API goc_chan *goc_chan_make(size_t elem_size, size_t cap)
 		return NULL;
 	}
 	size_t header = (sizeof(goc_chan) + 15) & ~(size_t)15;
-	goc_chan *c = calloc(1, header + elem_size * cap);
+	goc_chan *c = goc__mem_alloc(header + elem_size * cap);
 	if (!c) {
 		errno = ENOMEM;
 		return NULL;
@@ -58,7 +57,7 @@ void goc__chan_free(goc_chan *c)
 	/* An atomic store, so the compiler keeps it though free follows: a
 	 * use after release may still find the mark (goc_chan_release). */
 	store_release(&c->magic, CHAN_DEAD);
-	free(c);
+	goc__mem_free(c);
 }
 
 GOC_API void goc_chan_release(goc_chan *c)

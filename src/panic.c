@@ -29,9 +29,9 @@ GOC_API _Noreturn void goc_panic(const char *fmt, ...)
 static void fatal_line(const char *msg)
 {
 	fflush(stdout);
-	goc__write_err("fatal error: ");
-	goc__write_err(msg);
-	goc__write_err("\n");
+	goc__os_write_err("fatal error: ");
+	goc__os_write_err(msg);
+	goc__os_write_err("\n");
 }
 
 _Noreturn void goc__fatal(const char *msg)
@@ -43,7 +43,7 @@ _Noreturn void goc__fatal(const char *msg)
 _Noreturn void goc__fatal_dump(const char *msg)
 {
 	fatal_line(msg);
-	goc__write_err("\n");
+	goc__os_write_err("\n");
 	goc__dump_goroutines();
 	_exit(2);
 }

@@ -1,31 +1,11 @@
 /*
- * platform.c — the operating-system calls behind platform.h: the futex,
- * the slow path of the spin lock, async-signal-safe output. Linux only.
+ * platform.c — the out-of-line parts of platform.h: the slow path of the
+ * spin lock, the per-thread random numbers, integer formatting for
+ * messages that must not use stdio. No system call of its own: the spin
+ * lock yields and fastrand seeds itself through os.h.
  */
 #include "platform.h"
-
-#include <errno.h>
-#include <linux/futex.h>
-#include <sched.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-void goc__futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
-{
-	struct timespec ts, *tsp = NULL;
-	if (timeout_ns >= 0) {
-		ts.tv_sec = (time_t)(timeout_ns / 1000000000);
-		ts.tv_nsec = (long)(timeout_ns % 1000000000);
-		tsp = &ts;
-	}
-	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
-}
-
-void goc__futex_wake(uint32_t *addr, int n)
-{
-	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
-}
+#include "os.h"
 
 /* Spin with pause a while (the holder is running and about to release),
  * then give the CPU away between tries (the holder may be descheduled). */
@@ -37,7 +17,7 @@ void goc__spin_lock_slow(spinlock *l)
 		if (i < 64)
 			cpu_relax();
 		else
-			sched_yield();
+			goc__os_yield();
 	}
 }
 
@@ -52,20 +32,6 @@ uint32_t goc__fastrand(void)
 	x ^= x << 5;
 	state = x;
 	return x;
-}
-
-void goc__write_err(const char *s)
-{
-	size_t n = strlen(s);
-	while (n > 0) {
-		ssize_t w = write(2, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
 }
 
 char *goc__fmt_int(char *buf, int64_t v)

@@ -1,7 +1,7 @@
 /*
- * platform.h — the few operating-system and compiler facilities the
- * runtime leans on everywhere: atomics, the futex, a spin lock, the
- * monotonic clock, symbol visibility.
+ * platform.h — the compiler facilities the runtime leans on everywhere:
+ * atomics, a spin lock, symbol visibility, branch hints, a cheap random
+ * number. The operating system is os.h's (the futex, the clock, threads).
  *
  * Atomics are GCC/Clang __atomic builtins on plain integers, so that the
  * public header can hold plain fields (C++ cannot include <stdatomic.h>
@@ -9,8 +9,9 @@
  *
  * The spin lock guards short critical sections (a channel, a semaphore
  * bucket, a timer heap): acquire is one exchange, release one store. A
- * holder that the kernel deschedules is waited for with sched_yield after
- * a short spin, so a lock never burns a whole time slice.
+ * holder that the kernel deschedules is waited for by yielding the CPU
+ * (goc__os_yield) after a short spin, so a lock never burns a whole time
+ * slice.
  */
 #ifndef GOC_PLATFORM_H
 #define GOC_PLATFORM_H
@@ -18,7 +19,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #define GOC_API __attribute__((visibility("default")))
 #define GOC_HIDDEN __attribute__((visibility("hidden")))
@@ -50,10 +50,6 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* futex: sleep while *addr == val (timeout_ns < 0: no timeout); wake n. */
-void goc__futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns) GOC_HIDDEN;
-void goc__futex_wake(uint32_t *addr, int n) GOC_HIDDEN;
-
 typedef struct spinlock {
 	uint32_t held;
 } spinlock;
@@ -74,20 +70,9 @@ static inline bool spin_trylock(spinlock *l)
 
 static inline void spin_unlock(spinlock *l) { store_release(&l->held, 0); }
 
-/* Monotonic nanoseconds (vDSO: no system call). */
-static inline int64_t nanotime(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* A cheap per-thread pseudo-random number (xorshift). */
 uint32_t goc__fastrand(void) GOC_HIDDEN;
 
-/* Write a message to stderr with write(2): safe in signal handlers and
- * while other threads hold stdio locks. */
-void goc__write_err(const char *s) GOC_HIDDEN;
 /* Decimal form of v into buf (at least 21 bytes); returns buf. */
 char *goc__fmt_int(char *buf, int64_t v) GOC_HIDDEN;
 

@@ -20,12 +20,8 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 struct sched goc__sched;
 bool goc__runtime_started;
@@ -36,11 +32,9 @@ bool goc__runtime_started;
 
 static struct p *p_new(int32_t id)
 {
-	struct p *p = aligned_alloc(CACHE_LINE, (sizeof *p + CACHE_LINE - 1) &
-	                                            ~(size_t)(CACHE_LINE - 1));
+	struct p *p = goc__mem_alloc_aligned(CACHE_LINE, sizeof *p);
 	if (!p)
 		goc__fatal("out of memory allocating a processor");
-	memset(p, 0, sizeof *p);
 	p->id = id;
 	p->status = P_DEAD; /* until the set of Ps grows over it */
 	return p;
@@ -62,18 +56,14 @@ static void m_init_thread(struct m *m)
 {
 	goc__setm(m);
 	san_m_init(m);
-	pthread_attr_t attr;
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-		pthread_attr_getstack(&attr, &m->g0_stack_lo, &m->g0_stack_size);
-		pthread_attr_destroy(&attr);
-	}
+	goc__os_thread_stack(&m->g0_stack_lo, &m->g0_stack_size);
 	goc__signal_thread_init(m);
 	m->rand = (uint32_t)m->id * 2654435761u + 1;
 }
 
 static struct m *m_alloc(void)
 {
-	struct m *m = calloc(1, sizeof *m);
+	struct m *m = goc__mem_alloc(sizeof *m);
 	if (!m)
 		goc__fatal("out of memory allocating a thread");
 	return m;
@@ -93,7 +83,7 @@ static void *m_main(void *arg)
 {
 	struct m *m = arg;
 	m_init_thread(m);
-	pthread_setname_np(pthread_self(), "goc-m");
+	goc__os_thread_name("goc-m");
 	spin_lock(&goc__sched.lock);
 	m->p = m->nextp;
 	m->nextp = NULL;
@@ -112,13 +102,7 @@ void goc__newm(struct p *p, bool spinning)
 	spin_lock(&goc__sched.lock);
 	m->id = goc__sched.nm++;
 	spin_unlock(&goc__sched.lock);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, M_STACK_SIZE);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	int err = pthread_create(&t, &attr, m_main, m);
-	pthread_attr_destroy(&attr);
+	int err = goc__os_thread_start(m_main, m, M_STACK_SIZE);
 	if (err) {
 		errno = err;
 		perror("goc: cannot start a thread");
@@ -198,14 +182,8 @@ static int default_procs(void)
 		if (n > 0)
 			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n;
 	}
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0) {
-		int n = CPU_COUNT(&set);
-		if (n > 0)
-			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : n;
-	}
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n) : 1;
+	int n = goc__os_ncpu();
+	return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : n;
 }
 
 /* Grow to n Ps; under lock. */
@@ -301,27 +279,6 @@ GOC_API int64_t goc_numgoroutine(void)
 	return n < 0 ? 0 : n;
 }
 
-/* Threads in this process, from /proc (0 if unknown). */
-static int os_thread_count(void)
-{
-	FILE *f = fopen("/proc/self/stat", "re");
-	if (!f)
-		return 0;
-	char buf[1024];
-	size_t len = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[len] = 0;
-	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
-	int field = 2, n = 0;
-	for (; s && *s; s++) {
-		if (*s == ' ' && ++field == 20) {
-			n = atoi(s + 1);
-			break;
-		}
-	}
-	return n;
-}
-
 #ifndef GOC_SANITIZER_THREADS
 #define GOC_SANITIZER_THREADS 0 /* helper threads a sanitizer runtime adds */
 #endif
@@ -343,7 +300,7 @@ void goc__check_dead(void)
 	uint64_t wakes = load_seq(&goc__sched.thread_wakes);
 	int ours = goc__sched.nm + 1 /* sysmon */ +
 	           load_seq(&goc__sched.nthread_blocked) + GOC_SANITIZER_THREADS;
-	if (os_thread_count() != ours || load_seq(&goc__sched.thread_wakes) != wakes)
+	if (goc__os_thread_count() != ours || load_seq(&goc__sched.thread_wakes) != wakes)
 		return;
 	if (load_relaxed(&goc__sched.main_exited) && goc_numgoroutine() == 0)
 		goc__fatal("no goroutines (main called goc_exit) - deadlock!");

@@ -27,6 +27,8 @@
 
 #include "cache.h"
 #include "goc.h"
+#include "mem.h"
+#include "os.h"
 #include "platform.h"
 
 #include <sys/types.h>

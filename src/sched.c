@@ -380,7 +380,7 @@ static struct gspawn *spawn_alloc(struct p *p)
 	/* A slab of records: one to use, the rest to the cache. They are
 	 * never freed; how many exist is bounded by the most goroutines ever
 	 * queued and not yet started. */
-	struct gspawn *slab = calloc(SPAWN_SLAB, sizeof *slab);
+	struct gspawn *slab = goc__mem_alloc(SPAWN_SLAB * sizeof *slab);
 	if (!slab)
 		return NULL;
 	for (int i = 1; i < SPAWN_SLAB; i++)

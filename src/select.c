@@ -342,7 +342,7 @@ int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 	size_t per_case = sizeof(uint32_t) + sizeof(goc_chan *) + sizeof(struct waiter);
 	if (n > SIZE_MAX / per_case)
 		goc_panic("select: too many cases (%zu)", n);
-	void *mem = malloc(n * per_case);
+	void *mem = goc__mem_alloc(n * per_case);
 	if (!mem)
 		goc_panic("select: out of memory for %zu cases", n);
 	struct sel s = {cases, NULL, 0, NULL, 0, NULL, NULL};
@@ -350,7 +350,7 @@ int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 	s.locks = (goc_chan **)(s.waiters + n);
 	s.poll = (uint32_t *)(s.locks + n);
 	int r = run_select(&s, n, block, until);
-	free(mem);
+	goc__mem_free(mem);
 	return r;
 }
 

@@ -10,56 +10,42 @@
  * the faulting instruction runs again, so the program dies (or its own
  * handler runs) exactly as without goc.
  *
- * Everything here is async-signal-safe: write(2) and _exit(2) only.
+ * Everything here is async-signal-safe: write(2) and _exit(2) only. The
+ * handler itself, the saved dispositions and the alternate stack's system
+ * call are os.h's; the stack's memory is mem.h's.
  */
 #include "runtime.h"
 
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #define ALTSTACK_SIZE ((size_t)64 * 1024)
 
-static struct sigaction old_segv, old_bus;
-
 _Noreturn void goc__stack_overflow(struct g *g)
 {
 	char id[24], size[24];
-	goc__write_err("goroutine ");
-	goc__write_err(goc__fmt_int(id, g->id));
-	goc__write_err(": stack overflow (stack size ");
-	goc__write_err(goc__fmt_int(size, (int64_t)g->stack_size));
-	goc__write_err(")\n");
+	goc__os_write_err("goroutine ");
+	goc__os_write_err(goc__fmt_int(id, g->id));
+	goc__os_write_err(": stack overflow (stack size ");
+	goc__os_write_err(goc__fmt_int(size, (int64_t)g->stack_size));
+	goc__os_write_err(")\n");
 	_exit(2);
 }
 
-static void on_fault(int sig, siginfo_t *si, void *ctx)
+static void on_fault(int sig, void *addr)
 {
-	(void)ctx;
 	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (g && goc__stack_guard_hit(g, si->si_addr))
+	if (g && goc__stack_guard_hit(g, addr))
 		goc__stack_overflow(g);
-	sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+	goc__os_signal_fault_restore(sig);
 }
 
-void goc__signal_init(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-}
+void goc__signal_init(void) { goc__os_signal_fault_install(on_fault); }
 
 void goc__signal_thread_init(struct m *m)
 {
-	m->altstack = malloc(ALTSTACK_SIZE);
+	m->altstack = goc__mem_alloc_noscan(ALTSTACK_SIZE);
 	if (!m->altstack)
 		return; /* an overflow then kills the thread without the message */
-	stack_t ss = {.ss_sp = m->altstack, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
-	sigaltstack(&ss, NULL);
+	goc__os_signal_altstack(m->altstack, ALTSTACK_SIZE);
 }

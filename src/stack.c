@@ -36,21 +36,22 @@
  *
  * Stacks of other sizes (goc_attr) get one mmap each and a small global
  * cache keyed by size.
+ *
+ * Every mapping, guard and probe goes through os.h; this file keeps the
+ * policy. It is also the one place that knows where all stacks are: the
+ * chunks carved so far (today only the current one is remembered) and
+ * the odd-size mappings. A garbage-collected build must scan the live
+ * goroutines' stacks as roots; the seam for that is an enumeration of the
+ * chunks here (a list of every chunk mapped, walked slot by slot), not
+ * built yet. Stack memory never comes from mem.h.
  */
 #include "runtime.h"
 #include "sanitizer.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102
-#endif
 
 #define PAGE 4096
 #define GUARD_SIZE ((size_t)64 * 1024) /* big frames must not jump past it */
@@ -131,40 +132,6 @@ static char *slot_top(struct g *g)
 	return (char *)(top & ~(uintptr_t)(PAGE - 1));
 }
 
-/* Does a guard installed with MADV_GUARD_INSTALL really fault? A write(2)
- * from the guarded page to a pipe must fail with EFAULT. */
-static bool madvise_guard_works(void)
-{
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return false;
-	bool ok = false;
-	if (madvise(p, PAGE, MADV_GUARD_INSTALL) == 0) {
-		int fds[2];
-		if (pipe2(fds, O_CLOEXEC) == 0) {
-			ok = write(fds[1], p, 1) < 0 && errno == EFAULT;
-			close(fds[0]);
-			close(fds[1]);
-		}
-	}
-	munmap(p, PAGE);
-	return ok;
-}
-
-static size_t read_max_map_count(void)
-{
-	size_t n = 65530;
-	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
-	if (f) {
-		unsigned long v;
-		if (fscanf(f, "%lu", &v) == 1)
-			n = v;
-		fclose(f);
-	}
-	return n;
-}
-
 static void guard_choose_locked(void)
 {
 	if (global.kind_known)
@@ -172,13 +139,13 @@ static void guard_choose_locked(void)
 	const char *force = getenv("GOC_STACK_GUARD");
 	/* Half the mapping budget for guards (each mprotect guard may cost two
 	 * mappings); the rest stays for the program. */
-	global.mprotect_budget = read_max_map_count() / 4;
+	global.mprotect_budget = goc__os_max_map_count() / 4;
 	if (force && strcmp(force, "mprotect") == 0)
 		global.kind = GUARD_MPROTECT;
 	else if (force && strcmp(force, "canary") == 0)
 		global.kind = GUARD_CANARY;
 	else
-		global.kind = madvise_guard_works() ? GUARD_MADVISE : GUARD_MPROTECT;
+		global.kind = goc__os_guard_probe() ? GUARD_MADVISE : GUARD_MPROTECT;
 	global.kind_known = true;
 	if (getenv("GOC_DEBUG"))
 		fprintf(stderr, "goc: stack guard: %s\n", guard_names[global.kind]);
@@ -189,11 +156,10 @@ static void guard_choose_locked(void)
  * only a canary can guard it. */
 static uint8_t guard_install_locked(char *slot)
 {
-	if (global.kind == GUARD_MADVISE &&
-	    madvise(slot, GUARD_SIZE, MADV_GUARD_INSTALL) == 0)
+	if (global.kind == GUARD_MADVISE && goc__os_guard_install(slot, GUARD_SIZE))
 		return SLOT_FRESH;
 	if (global.kind != GUARD_CANARY && global.mprotect_budget > 0 &&
-	    mprotect(slot, GUARD_SIZE, PROT_NONE) == 0) {
+	    goc__os_guard_protect(slot, GUARD_SIZE)) {
 		global.kind = GUARD_MPROTECT;
 		global.mprotect_budget--;
 		return SLOT_FRESH;
@@ -215,24 +181,15 @@ void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
 	}
 }
 
-static char *map_region(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Never let a stack's first touch fault in a huge page. */
-	madvise(p, size, MADV_NOHUGEPAGE);
-	return p;
-}
-
 /* Record a new mapping of slots; false if out of memory. Under
  * global.lock. */
 static bool region_add(char *base, size_t nslots, size_t stack_size)
 {
 	if (global.nregions == global.regions_cap) {
 		size_t cap = global.regions_cap ? 2 * global.regions_cap : 16;
-		struct region *r = realloc(global.regions, cap * sizeof *r);
+		struct region *r = global.regions
+		                       ? goc__mem_realloc(global.regions, cap * sizeof *r)
+		                       : goc__mem_alloc_noscan(cap * sizeof *r);
 		if (!r)
 			return false;
 		global.regions = r;
@@ -261,9 +218,9 @@ static struct g *carve_locked(uint8_t *fresh)
 	size_t slot = slot_size(GOC_STACK_DEFAULT);
 	if (global.chunk == global.chunk_end) {
 		size_t n = global.chunk_slots ? global.chunk_slots : CHUNK_SLOTS_MIN;
-		char *c = map_region(slot * n);
+		char *c = goc__os_map_reserve(slot * n);
 		if (c && !region_add(c, n, GOC_STACK_DEFAULT)) {
-			munmap(c, slot * n);
+			goc__os_unmap(c, slot * n);
 			c = NULL;
 		}
 		if (!c)
@@ -302,13 +259,13 @@ static struct g *odd_alloc(size_t size, uint8_t *fresh)
 	spin_unlock(&global.lock);
 	if (g)
 		return g;
-	char *s = map_region(slot_size(size));
+	char *s = goc__os_map_reserve(slot_size(size));
 	if (!s)
 		return NULL;
 	spin_lock(&global.lock);
 	if (!region_add(s, 1, size)) {
 		spin_unlock(&global.lock);
-		munmap(s, slot_size(size));
+		goc__os_unmap(s, slot_size(size));
 		return NULL;
 	}
 	*fresh = guard_install_locked(s);
@@ -328,7 +285,7 @@ static void odd_free(struct g *g)
 	}
 	region_remove(g->stack_lo - GUARD_SIZE);
 	spin_unlock(&global.lock);
-	munmap(g->stack_lo - GUARD_SIZE, slot_size(g->stack_size));
+	goc__os_unmap(g->stack_lo - GUARD_SIZE, slot_size(g->stack_size));
 }
 
 struct g *goc__stack_alloc(struct p *p, size_t size, uint8_t *fresh)

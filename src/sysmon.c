@@ -22,9 +22,7 @@
  */
 #include "runtime.h"
 
-#include <pthread.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
@@ -153,14 +151,13 @@ void goc__sysmon_kick(void)
 static void *sysmon_main(void *arg)
 {
 	(void)arg;
-	pthread_setname_np(pthread_self(), "goc-sysmon");
+	goc__os_thread_name("goc-sysmon");
 	bool queued = false; /* work was queued on some P at the last look */
 	for (;;) {
 		bool watch = xchg(&goc__sched.sysmon_watch, 0) ||
 		             (queued && load_relaxed(&goc__sched.npidle) > 0);
 		if (watch) {
-			struct timespec period = {0, SYSMON_WATCH};
-			nanosleep(&period, NULL);
+			goc__os_sleep(SYSMON_WATCH);
 		} else {
 			nap();
 		}
@@ -179,12 +176,6 @@ static void *sysmon_main(void *arg)
 
 void goc__sysmon_start(void)
 {
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	if (pthread_create(&t, &attr, sysmon_main, NULL) != 0)
+	if (goc__os_thread_start(sysmon_main, NULL, 64 * 1024) != 0)
 		goc__fatal("cannot start the system monitor thread");
-	pthread_attr_destroy(&attr);
 }

@@ -21,7 +21,6 @@
 #include "chan.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 
 /* ---- the heap --------------------------------------------------------- */
@@ -82,7 +81,7 @@ static void heap_push(struct timers *ts, struct timer_slot slot)
 {
 	if (ts->n == ts->cap) {
 		int32_t cap = ts->cap ? ts->cap * 2 : 64;
-		struct timer_slot *h = realloc(ts->heap, (size_t)cap * sizeof *h);
+		struct timer_slot *h = goc__mem_realloc(ts->heap, (size_t)cap * sizeof *h);
 		if (!h)
 			goc__fatal("out of memory growing a timer heap");
 		ts->heap = h;
@@ -339,12 +338,8 @@ GOC_API void goc_sleep(int64_t ns)
 	int64_t until = deadline(nanotime(), ns);
 	struct g *g = goc__getg();
 	if (!g) { /* a plain thread sleeps itself */
-		struct timespec ts;
-		for (int64_t left; (left = until - nanotime()) > 0;) {
-			ts.tv_sec = (time_t)(left / GOC_SECOND);
-			ts.tv_nsec = (long)(left % GOC_SECOND);
-			nanosleep(&ts, NULL);
-		}
+		for (int64_t left; (left = until - nanotime()) > 0;)
+			goc__os_sleep(left);
 		return;
 	}
 	struct sleep s = {g, until};

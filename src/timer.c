@@ -24,7 +24,6 @@
 #include "chan.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 struct goc_timer {
 	struct timer t;
@@ -93,13 +92,13 @@ static bool disarm(goc_timer *tm)
 static goc_timer *timer_new(int64_t period, bool with_chan, goc_func fn, void *arg)
 {
 	runtime_ensure();
-	goc_timer *tm = calloc(1, sizeof *tm);
+	goc_timer *tm = goc__mem_alloc(sizeof *tm);
 	if (!tm) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (with_chan && !(tm->c = goc_chan_make(sizeof(int64_t), 1))) {
-		free(tm);
+		goc__mem_free(tm);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -175,5 +174,5 @@ GOC_API void goc_timer_free(goc_timer *tm)
 	disarm(tm);
 	spin_unlock(&tm->op_lock);
 	goc_chan_release(tm->c);
-	free(tm);
+	goc__mem_free(tm);
 }

@@ -1,0 +1,137 @@
+/*
+ * os.h — every operating-system call of the runtime, behind one small
+ * interface. src/os_linux.c implements it for Linux (glibc); the rest of
+ * the runtime makes no system call of its own (two in sched.c wait for
+ * the scheduler merge, see the futex below), so a port, a network poller
+ * (epoll) or preemption (signals to threads) finds every call it must
+ * change or join in this one place.
+ *
+ * The interface offers mechanisms, not policy: which guard a stack gets,
+ * how many Ps to run, what a fault means — that stays with the caller
+ * (stack.c, proc.c, signal.c). Functions report failure by their result
+ * (or not at all where no caller ever looked) and print nothing, so the
+ * callers keep their own error messages.
+ *
+ * Nothing here takes memory from mem.h, and the functions marked
+ * async-signal-safe may be called from a signal handler.
+ *
+ * The clock is the exception to "one call behind a function": nanotime is
+ * inline, because it is read on hot paths and is a vDSO call (no system
+ * call), so a function call would be most of its cost.
+ */
+#ifndef GOC_OS_H
+#define GOC_OS_H
+
+#include "platform.h"
+
+#include <time.h>
+
+/* ---- time ------------------------------------------------------------ */
+
+/* Monotonic nanoseconds (vDSO: no system call). */
+static inline int64_t nanotime(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Put the calling thread to sleep for ns nanoseconds (not a goroutine:
+ * the whole thread). */
+void goc__os_sleep(int64_t ns) GOC_HIDDEN;
+
+/* Give the CPU to another runnable thread, if any. */
+void goc__os_yield(void) GOC_HIDDEN;
+
+/* ---- futex ----------------------------------------------------------- */
+
+/* Sleep while *addr == val (timeout_ns < 0: no timeout); may return early
+ * (a signal, a spurious wake-up), so callers loop on their condition.
+ * Process-private. */
+void goc__os_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns) GOC_HIDDEN;
+/* Wake up to n threads sleeping on addr. */
+void goc__os_futex_wake(uint32_t *addr, int n) GOC_HIDDEN;
+
+/* The names the scheduler files (proc.c, sched.c, sysmon.c) call the
+ * futex by. They stay until the scheduler restructure is merged, so that
+ * both branches merge without touching those call sites; then the callers
+ * take the goc__os_ names and these go. Two more calls wait for that
+ * merge in sched.c: goc_yield's sched_yield (goc__os_yield) and goc_exit's
+ * pthread_exit (a thread-exit call to add here). */
+static inline void goc__futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
+{
+	goc__os_futex_wait(addr, val, timeout_ns);
+}
+
+static inline void goc__futex_wake(uint32_t *addr, int n) { goc__os_futex_wake(addr, n); }
+
+/* ---- address space (goroutine stacks) ----------------------------------- */
+
+/* Reserve size bytes (a multiple of the page size) of read-write address
+ * space. Pages become memory only when touched, with no commit charge
+ * (a million reservations cost nothing until used), and never as huge
+ * pages (a stack's first touch must fault in 4 KiB, not 2 MiB). NULL when
+ * the address space is exhausted. */
+void *goc__os_map_reserve(size_t size) GOC_HIDDEN;
+/* Give back a region from goc__os_map_reserve (or a page-aligned part). */
+void goc__os_unmap(void *p, size_t size) GOC_HIDDEN;
+
+/* Does goc__os_guard_install work on this kernel (Linux 6.13+), and does
+ * a guarded page really fault? A probe: maps, guards and unmaps a page. */
+bool goc__os_guard_probe(void) GOC_HIDDEN;
+/* Make [p, p+size) fault on any access with a marker that adds no
+ * mapping (MADV_GUARD_INSTALL). false: not done. */
+bool goc__os_guard_install(void *p, size_t size) GOC_HIDDEN;
+/* Make [p, p+size) fault on any access by removing its permissions;
+ * splits the mapping (it counts against goc__os_max_map_count). false:
+ * not done. */
+bool goc__os_guard_protect(void *p, size_t size) GOC_HIDDEN;
+/* How many mappings the process may have (vm.max_map_count; the kernel's
+ * default if it cannot be read). */
+size_t goc__os_max_map_count(void) GOC_HIDDEN;
+
+/* ---- threads --------------------------------------------------------- */
+
+/* Start a detached thread running fn(arg) on a stack of stack_size
+ * bytes. Returns 0, or an errno value. Every thread of the runtime (Ms,
+ * sysmon) starts here: a collector that must know the threads whose
+ * stacks it scans registers them here. */
+int goc__os_thread_start(void *(*fn)(void *), void *arg, size_t stack_size) GOC_HIDDEN;
+/* Name the calling thread (as debuggers and top show it; at most 15
+ * characters). */
+void goc__os_thread_name(const char *name) GOC_HIDDEN;
+/* The calling thread's own stack: its lowest address and size. false
+ * (and *lo, *size untouched) if the system cannot tell. */
+bool goc__os_thread_stack(void **lo, size_t *size) GOC_HIDDEN;
+/* CPUs this process may run on (its affinity mask), else the CPUs
+ * online; at least 1. */
+int goc__os_ncpu(void) GOC_HIDDEN;
+/* Threads in this process (0 if unknown). */
+int goc__os_thread_count(void) GOC_HIDDEN;
+
+/* ---- signals --------------------------------------------------------- */
+
+/* Call fn(sig, faulting address) on a memory fault (SIGSEGV, SIGBUS), on
+ * the thread's alternate signal stack. fn runs in a signal handler; if it
+ * returns, the faulting instruction runs again, so it must either not
+ * return or first put back the previous disposition
+ * (goc__os_signal_fault_restore). Installed once, at start. */
+void goc__os_signal_fault_install(void (*fn)(int sig, void *addr)) GOC_HIDDEN;
+/* Put back the disposition sig had before goc__os_signal_fault_install.
+ * Async-signal-safe. */
+void goc__os_signal_fault_restore(int sig) GOC_HIDDEN;
+/* Make [stack, stack+size) the calling thread's alternate signal stack.
+ * false: not done (a fault then has no stack to be reported on). */
+bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;
+
+/* ---- output ---------------------------------------------------------- */
+
+/* Write a message to stderr with write(2): async-signal-safe, and safe
+ * while other threads hold stdio locks. */
+void goc__os_write_err(const char *s) GOC_HIDDEN;
+
+/* Its name before os.h, which files written alongside this change on the
+ * scheduler branch still call; it goes with the futex names above. */
+static inline void goc__write_err(const char *s) { goc__os_write_err(s); }
+
+#endif

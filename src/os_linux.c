@@ -1,0 +1,235 @@
+/*
+ * os_linux.c — os.h for Linux with glibc: the only file of the runtime
+ * that makes a system call or reads /proc.
+ *
+ * Each function is a thin wrapper: the decisions (which guard, how many
+ * Ps, what a fault means) are the callers'. What this file owns:
+ *
+ *  - the futex: private (FUTEX_*_PRIVATE), since every futex word lives
+ *    in this process; a wait takes a relative timeout.
+ *  - mappings: stack regions are MAP_NORESERVE (no commit charge until a
+ *    page is touched) and MADV_NOHUGEPAGE. Older headers lack
+ *    MADV_GUARD_INSTALL (its number is defined here); kernels before 6.13
+ *    answer EINVAL, and the probe reports it unusable.
+ *  - threads: detached, with the stack size asked for.
+ *  - the fault handler: the previous SIGSEGV and SIGBUS dispositions,
+ *    written once at start (before any M can fault) and read only by
+ *    goc__os_signal_fault_restore, from the handler.
+ *
+ * Async-signal-safe functions use write(2) and sigaction(2) only.
+ */
+#include "os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+#define PAGE 4096
+
+/* ---- time ------------------------------------------------------------ */
+
+void goc__os_sleep(int64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+	nanosleep(&ts, NULL);
+}
+
+void goc__os_yield(void) { sched_yield(); }
+
+/* ---- futex ----------------------------------------------------------- */
+
+void goc__os_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
+{
+	struct timespec ts, *tsp = NULL;
+	if (timeout_ns >= 0) {
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000);
+		tsp = &ts;
+	}
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
+}
+
+void goc__os_futex_wake(uint32_t *addr, int n)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* ---- address space --------------------------------------------------- */
+
+void *goc__os_map_reserve(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Never let a stack's first touch fault in a huge page. */
+	madvise(p, size, MADV_NOHUGEPAGE);
+	return p;
+}
+
+void goc__os_unmap(void *p, size_t size) { munmap(p, size); }
+
+/* A write(2) from the guarded page to a pipe must fail with EFAULT. */
+bool goc__os_guard_probe(void)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	bool ok = false;
+	if (goc__os_guard_install(p, PAGE)) {
+		int fds[2];
+		if (pipe2(fds, O_CLOEXEC) == 0) {
+			ok = write(fds[1], p, 1) < 0 && errno == EFAULT;
+			close(fds[0]);
+			close(fds[1]);
+		}
+	}
+	munmap(p, PAGE);
+	return ok;
+}
+
+bool goc__os_guard_install(void *p, size_t size)
+{
+	return madvise(p, size, MADV_GUARD_INSTALL) == 0;
+}
+
+bool goc__os_guard_protect(void *p, size_t size)
+{
+	return mprotect(p, size, PROT_NONE) == 0;
+}
+
+size_t goc__os_max_map_count(void)
+{
+	size_t n = 65530;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+	if (f) {
+		unsigned long v;
+		if (fscanf(f, "%lu", &v) == 1)
+			n = v;
+		fclose(f);
+	}
+	return n;
+}
+
+/* ---- threads --------------------------------------------------------- */
+
+int goc__os_thread_start(void *(*fn)(void *), void *arg, size_t stack_size)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, stack_size);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int err = pthread_create(&t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+void goc__os_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
+
+bool goc__os_thread_stack(void **lo, size_t *size)
+{
+	pthread_attr_t attr;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return false;
+	pthread_attr_getstack(&attr, lo, size);
+	pthread_attr_destroy(&attr);
+	return true;
+}
+
+int goc__os_ncpu(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return n;
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (n > INT32_MAX ? INT32_MAX : (int)n) : 1;
+}
+
+/* Field 20 of /proc/self/stat. */
+int goc__os_thread_count(void)
+{
+	FILE *f = fopen("/proc/self/stat", "re");
+	if (!f)
+		return 0;
+	char buf[1024];
+	size_t len = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
+	int field = 2, n = 0;
+	for (; s && *s; s++) {
+		if (*s == ' ' && ++field == 20) {
+			n = atoi(s + 1);
+			break;
+		}
+	}
+	return n;
+}
+
+/* ---- signals --------------------------------------------------------- */
+
+static void (*fault_fn)(int sig, void *addr);
+static struct sigaction old_segv, old_bus;
+
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	fault_fn(sig, si->si_addr);
+}
+
+void goc__os_signal_fault_install(void (*fn)(int sig, void *addr))
+{
+	fault_fn = fn;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+}
+
+void goc__os_signal_fault_restore(int sig)
+{
+	sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+}
+
+bool goc__os_signal_altstack(void *stack, size_t size)
+{
+	stack_t ss = {.ss_sp = stack, .ss_size = size, .ss_flags = 0};
+	return sigaltstack(&ss, NULL) == 0;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+void goc__os_write_err(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0) {
+		ssize_t w = write(2, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
