@@ -22,11 +22,11 @@ static void dump_one(struct g *g, void *arg)
 	const char *state = status == G_WAITING
 	                        ? goc__wait_reason_name((enum wait_reason)g->wait_reason)
 	                        : goc__status_name(STATUS_G, status);
-	goc__write_err("goroutine ");
-	goc__write_err(goc__fmt_int(id, g->id));
-	goc__write_err(" [");
-	goc__write_err(state);
-	goc__write_err("]:\n\n");
+	goc__os_write_err("goroutine ");
+	goc__os_write_err(goc__fmt_int(id, g->id));
+	goc__os_write_err(" [");
+	goc__os_write_err(state);
+	goc__os_write_err("]:\n\n");
 }
 
 void goc__dump_goroutines(void)

@@ -80,7 +80,7 @@ static void m_wake(struct m *m, bool was_sleeper)
 	if (was_sleeper)
 		goc__netpoll_break();
 	else
-		goc__futex_wake(&m->wake, 1);
+		goc__os_futex_wake(&m->wake, 1);
 }
 
 /* Take an idle M; prefer one that is not the timer sleeper. Under lock.
@@ -286,7 +286,7 @@ void goc__stopm(struct m *m)
 			if (tsleep(m, load_relaxed(&goc__sched.tsleep_until)))
 				break;
 		} else {
-			goc__futex_wait(&m->wake, M_ASLEEP, -1);
+			goc__os_futex_wait(&m->wake, M_ASLEEP, -1);
 			if (load_acquire(&m->wake) == M_WAKE_RECHECK_TIMERS)
 				store_relaxed(&m->wake, M_ASLEEP);
 		}

@@ -19,7 +19,7 @@ int goc__netpoll(int64_t until, struct g **ready, int max)
 	int64_t left = until == INT64_MAX ? -1 : until - nanotime();
 	if (left < 0 && until != INT64_MAX)
 		return 0;
-	goc__futex_wait(&break_pending, 0, left);
+	goc__os_futex_wait(&break_pending, 0, left);
 	/* A break that comes now, after the wait, is lost: harmless, as the
 	 * breaker changed what the waiter looks at before it broke. */
 	store_relaxed(&break_pending, 0);
@@ -29,5 +29,5 @@ int goc__netpoll(int64_t until, struct g **ready, int max)
 void goc__netpoll_break(void)
 {
 	if (xchg(&break_pending, 1) == 0)
-		goc__futex_wake(&break_pending, 1);
+		goc__os_futex_wake(&break_pending, 1);
 }

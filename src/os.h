@@ -52,19 +52,6 @@ void goc__os_futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns) GOC_HI
 /* Wake up to n threads sleeping on addr. */
 void goc__os_futex_wake(uint32_t *addr, int n) GOC_HIDDEN;
 
-/* The names the scheduler files (proc.c, sched.c, sysmon.c) call the
- * futex by. They stay until the scheduler restructure is merged, so that
- * both branches merge without touching those call sites; then the callers
- * take the goc__os_ names and these go. Two more calls wait for that
- * merge in sched.c: goc_yield's sched_yield (goc__os_yield) and goc_exit's
- * pthread_exit (a thread-exit call to add here). */
-static inline void goc__futex_wait(uint32_t *addr, uint32_t val, int64_t timeout_ns)
-{
-	goc__os_futex_wait(addr, val, timeout_ns);
-}
-
-static inline void goc__futex_wake(uint32_t *addr, int n) { goc__os_futex_wake(addr, n); }
-
 /* ---- address space (goroutine stacks) ----------------------------------- */
 
 /* Reserve size bytes (a multiple of the page size) of read-write address
@@ -100,6 +87,9 @@ int goc__os_thread_start(void *(*fn)(void *), void *arg, size_t stack_size) GOC_
 /* Name the calling thread (as debuggers and top show it; at most 15
  * characters). */
 void goc__os_thread_name(const char *name) GOC_HIDDEN;
+/* End the calling thread (goc_exit from a thread that is not running a
+ * goroutine). */
+_Noreturn void goc__os_thread_exit(void) GOC_HIDDEN;
 /* The calling thread's own stack: its lowest address and size. false
  * (and *lo, *size untouched) if the system cannot tell. */
 bool goc__os_thread_stack(void **lo, size_t *size) GOC_HIDDEN;
@@ -129,9 +119,5 @@ bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;
 /* Write a message to stderr with write(2): async-signal-safe, and safe
  * while other threads hold stdio locks. */
 void goc__os_write_err(const char *s) GOC_HIDDEN;
-
-/* Its name before os.h, which files written alongside this change on the
- * scheduler branch still call; it goes with the futex names above. */
-static inline void goc__write_err(const char *s) { goc__os_write_err(s); }
 
 #endif

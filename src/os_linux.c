@@ -141,6 +141,8 @@ int goc__os_thread_start(void *(*fn)(void *), void *arg, size_t stack_size)
 
 void goc__os_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 
+_Noreturn void goc__os_thread_exit(void) { pthread_exit(NULL); }
+
 bool goc__os_thread_stack(void **lo, size_t *size)
 {
 	pthread_attr_t attr;

@@ -46,8 +46,6 @@
 #include "sanitizer.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 
 static __thread struct m *tls_m __attribute__((tls_model("initial-exec")));
@@ -241,7 +239,7 @@ static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 		spin_unlock(&goc__sched.lock);
 	}
 	while (load_acquire(&self->wake) == 0)
-		goc__futex_wait(&self->wake, 0, -1);
+		goc__os_futex_wait(&self->wake, 0, -1);
 	store_relaxed(&self->wake, 0);
 }
 
@@ -296,7 +294,7 @@ void goc__ready(struct g *g, bool next)
 		add_fetch(&goc__sched.nthread_blocked, -1);
 		add_fetch(&goc__sched.thread_wakes, 1); /* after: see goc__check_dead */
 		store_release(&g->wake, 1);
-		goc__futex_wake(&g->wake, 1);
+		goc__os_futex_wake(&g->wake, 1);
 		return;
 	}
 	g_set_status(g, G_RUNNABLE);
@@ -522,7 +520,7 @@ void goc__yield(void)
 	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
 	if (!cur) {
-		sched_yield();
+		goc__os_yield();
 		return;
 	}
 	struct p *p = m->p;
@@ -541,7 +539,7 @@ GOC_API _Noreturn void goc_exit(void)
 	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
 	if (!cur)
-		pthread_exit(NULL);
+		goc__os_thread_exit();
 	if (cur->is_main)
 		store_release(&goc__sched.main_exited, true);
 	goexit(m, cur);

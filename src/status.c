@@ -95,12 +95,12 @@ void goc__status_check(enum status_kind kind, uint32_t from, uint32_t to)
 	if (from < kinds[kind].n && to < kinds[kind].n &&
 	    (kinds[kind].next[from] & BIT(to)))
 		return;
-	goc__write_err("runtime: bad ");
-	goc__write_err(kinds[kind].kind);
-	goc__write_err(" status transition ");
-	goc__write_err(goc__status_name(kind, from));
-	goc__write_err(" -> ");
-	goc__write_err(goc__status_name(kind, to));
-	goc__write_err("\n");
+	goc__os_write_err("runtime: bad ");
+	goc__os_write_err(kinds[kind].kind);
+	goc__os_write_err(" status transition ");
+	goc__os_write_err(goc__status_name(kind, from));
+	goc__os_write_err(" -> ");
+	goc__os_write_err(goc__status_name(kind, to));
+	goc__os_write_err("\n");
 	goc__fatal("bad status transition");
 }

@@ -22,7 +22,6 @@
  */
 #include "runtime.h"
 
-#include <stdio.h>
 
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
@@ -115,7 +114,7 @@ static void wait_for_work(void)
 	store_seq(&goc__sched.sysmon_idle, 1);
 	if (all_idle()) {
 		while (load_acquire(&goc__sched.sysmon_wake) == 0)
-			goc__futex_wait(&goc__sched.sysmon_wake, 0, -1);
+			goc__os_futex_wait(&goc__sched.sysmon_wake, 0, -1);
 	}
 	store_seq(&goc__sched.sysmon_idle, 0);
 	store_relaxed(&goc__sched.sysmon_wake, 0);
@@ -126,7 +125,7 @@ static void nap(void)
 {
 	store_seq(&goc__sched.sysmon_nap, 1);
 	if (!load_seq(&goc__sched.sysmon_watch))
-		goc__futex_wait(&goc__sched.sysmon_nap, 1, SYSMON_PERIOD);
+		goc__os_futex_wait(&goc__sched.sysmon_nap, 1, SYSMON_PERIOD);
 	store_relaxed(&goc__sched.sysmon_nap, 0);
 }
 
@@ -137,14 +136,14 @@ void goc__sysmon_watch_slow(void)
 	if (xchg(&goc__sched.sysmon_watch, 1) == 0 &&
 	    load_seq(&goc__sched.sysmon_nap) &&
 	    xchg(&goc__sched.sysmon_nap, 0))
-		goc__futex_wake(&goc__sched.sysmon_nap, 1);
+		goc__os_futex_wake(&goc__sched.sysmon_nap, 1);
 }
 
 void goc__sysmon_kick(void)
 {
 	if (load_seq(&goc__sched.sysmon_idle)) {
 		store_release(&goc__sched.sysmon_wake, 1);
-		goc__futex_wake(&goc__sched.sysmon_wake, 1);
+		goc__os_futex_wake(&goc__sched.sysmon_wake, 1);
 	}
 }
 
