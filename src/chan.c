@@ -167,9 +167,15 @@ _Noreturn static void panic_send_closed(goc_chan *c)
 	goc_panic("send on closed channel");
 }
 
+void goc__chan_panic_released(const goc_chan *c, const char *op)
+{
+	goc_panic("%s on released channel %p", op, (const void *)c);
+}
+
 /* Send with block: wait as long as needed; else fail at once. */
 static int chan_send(goc_chan *c, const void *elem, bool block)
 {
+	chan_check_live(c, "send");
 	if (!block && !load_relaxed(&c->closed) && send_would_block(c))
 		return GOC_WOULDBLOCK;
 	spin_lock(&c->lock);
@@ -196,6 +202,7 @@ static int chan_send(goc_chan *c, const void *elem, bool block)
 
 static int chan_recv(goc_chan *c, void *elem, bool block)
 {
+	chan_check_live(c, "receive");
 	if (!block && recv_would_block(c)) {
 		if (!load_acquire(&c->closed))
 			return GOC_WOULDBLOCK;
@@ -282,6 +289,7 @@ GOC_API void goc_chan_close(goc_chan *c)
 {
 	if (!c)
 		goc_panic("close of nil channel");
+	chan_check_live(c, "close");
 	spin_lock(&c->lock);
 	if (c->closed) {
 		spin_unlock(&c->lock);

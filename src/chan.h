@@ -58,6 +58,8 @@ struct waitq {
 
 struct goc_chan {
 	spinlock lock;
+	uint32_t magic;    /* CHAN_LIVE while allocated; beside the lock, so
+	                    * the check on entry costs no extra cache line */
 	uint32_t closed;   /* atomic for the fast paths; written under lock */
 	size_t count;      /* values in buf; atomic for len() */
 	size_t cap;
@@ -65,13 +67,23 @@ struct goc_chan {
 	size_t sendx, recvx; /* next slot to write / read */
 	struct waitq recvq, sendq;
 	bool orphan;       /* released while goroutines wait: freed by the last */
-	uint32_t magic;    /* CHAN_LIVE while allocated */
 	int64_t refs;      /* atomic */
 	char *buf;
 };
 
 #define CHAN_LIVE 0x6368616eu
 #define CHAN_DEAD 0xdeadc4a7u
+
+/* A channel used after its last release is undefined, but common in real
+ * bugs; while its memory still holds the mark, the operation panics
+ * naming the channel instead of spinning on a freed lock. */
+_Noreturn void goc__chan_panic_released(const goc_chan *c, const char *op) GOC_HIDDEN;
+
+static inline void chan_check_live(const goc_chan *c, const char *op)
+{
+	if (unlikely(load_relaxed(&c->magic) != CHAN_LIVE))
+		goc__chan_panic_released(c, op);
+}
 
 /* q->head is also read without the lock by the fast paths: atomic. */
 static inline void waitq_push(struct waitq *q, struct waiter *w)

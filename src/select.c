@@ -59,6 +59,7 @@ static void shuffle_cases(struct sel *s, size_t n)
 			continue;
 		if (unlikely(s->cases[i].dir != GOC_SEND && s->cases[i].dir != GOC_RECV))
 			bad_direction(s->cases, i);
+		chan_check_live(s->cases[i].ch, "select");
 		if (s->npoll % 8 == 0)
 			r = goc__fastrand();
 		uint64_t m = r * (s->npoll + 1);
