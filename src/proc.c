@@ -174,14 +174,29 @@ void goc__p_retire(struct m *m)
 		goc__wakep();
 }
 
-static int default_procs(void)
+/* GOC_MAXPROCS as Go reads GOMAXPROCS: a positive decimal that fits in
+ * 32 bits, or it is ignored (0). */
+static int32_t env_procs(void)
 {
 	const char *env = getenv("GOC_MAXPROCS");
-	if (env && *env) {
-		long n = strtol(env, NULL, 10);
-		if (n > 0)
-			return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)n;
+	if (!env || !*env)
+		return 0;
+	int64_t n = 0;
+	for (const char *c = env; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return 0;
+		n = n * 10 + (*c - '0');
+		if (n > INT32_MAX)
+			return 0;
 	}
+	return (int32_t)n;
+}
+
+static int default_procs(void)
+{
+	int32_t want = env_procs();
+	if (want > 0)
+		return want > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : (int)want;
 	int n = goc__os_ncpu();
 	return n > GOC_MAXPROCS_MAX ? GOC_MAXPROCS_MAX : n;
 }
