@@ -219,6 +219,12 @@ static struct g *carve_locked(uint8_t *fresh)
 	if (global.chunk == global.chunk_end) {
 		size_t n = global.chunk_slots ? global.chunk_slots : CHUNK_SLOTS_MIN;
 		char *c = goc__os_map_reserve(slot * n);
+		/* Short of address space (ulimit -v): smaller chunks, down to
+		 * one slot, before telling goc_go ENOMEM. */
+		while (!c && n > 1) {
+			n /= 2;
+			c = goc__os_map_reserve(slot * n);
+		}
 		if (c && !region_add(c, n, GOC_STACK_DEFAULT)) {
 			goc__os_unmap(c, slot * n);
 			c = NULL;
