@@ -8,7 +8,8 @@
  * 1.23: a value that fired but was not received yet counts as pending, it
  * is dropped), false if the value was received or the timer was stopped
  * already. Once stop or reset returns, no value from before it is ever
- * received. reset re-arms. free stops the timer first.
+ * received. reset re-arms. free stops the timer first. stop, reset, free
+ * and chan accept NULL and do nothing (stop returns false, chan NULL).
  *
  * Timing: only "at least" bounds are exact; upper bounds are generous
  * (seconds), since the machine may be busy. Races between stop/reset and
@@ -279,6 +280,18 @@ static int free_of_a_stopped_timer_is_fine(void)
 	return 0;
 }
 
+/* ---- NULL ---- */
+
+static int stop_reset_free_and_chan_of_null_do_nothing(void)
+{
+	expect(!goc_timer_stop(NULL), "goc_timer_stop(NULL) returned true");
+	goc_timer_reset(NULL, ms(1));
+	goc_timer_reset(NULL, 0);
+	expect(goc_timer_chan(NULL) == NULL, "goc_timer_chan(NULL) is not NULL");
+	goc_timer_free(NULL);
+	return 0;
+}
+
 TEST_MAIN(
 	CASE(timer_fires_once_after_at_least_its_duration),
 	CASE(timer_of_zero_or_negative_duration_fires_at_once),
@@ -298,4 +311,5 @@ TEST_MAIN(
 	CASE(free_of_a_pending_timer_stops_it),
 	CASE(free_of_a_fired_unreceived_timer_is_fine),
 	CASE(free_of_a_stopped_timer_is_fine),
+	CASE(stop_reset_free_and_chan_of_null_do_nothing),
 )
