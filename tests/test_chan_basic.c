@@ -9,7 +9,7 @@
  * channel blocks forever: a goroutine blocked on one does not keep main
  * from ending, and main blocked on one, alone, is Go's deadlock.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 struct point3 { /* 24 bytes */
 	int64_t x, y, z;
@@ -530,7 +530,7 @@ static int main_receiving_on_a_channel_nobody_sends_on_is_a_deadlock(void)
 	fail("goc_chan_recv returned with no sender");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(unbuffered_channel_has_cap_and_len_zero),
 	CASE(buffered_channel_reports_its_cap_and_len),
 	CASE(len_and_cap_of_a_nil_channel_are_zero),
@@ -560,4 +560,6 @@ TEST_MAIN(
 	            .timeout = 10),
 	EXPECT_EXIT(main_receiving_on_a_channel_nobody_sends_on_is_a_deadlock, 2,
 	            DEADLOCK, .timeout = 10),
-)
+};
+
+TEST_MAIN(cases)

@@ -9,7 +9,7 @@
  * Closing a closed or a nil channel panics. Every panic's first stderr
  * line is "panic: <message> [goroutine N]", and the exit status is 2.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 struct point3 {
 	int64_t x, y, z;
@@ -371,7 +371,7 @@ static int close_of_a_nil_channel_panics_naming_the_goroutine(void)
 	fail("the goroutine did not panic");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(close_wakes_every_waiting_receiver),
 	CASE(close_wakes_every_waiting_receiver_of_an_empty_buffer),
 	CASE(closing_a_signal_channel_broadcasts),
@@ -396,4 +396,6 @@ TEST_MAIN(
 	CASE(close_of_a_closed_buffered_channel_with_values_panics, .status = 2),
 	CASE(close_of_a_nil_channel_panics, .status = 2),
 	CASE(close_of_a_nil_channel_panics_naming_the_goroutine, .status = 2),
-)
+};
+
+TEST_MAIN(cases)

@@ -11,7 +11,7 @@
  * to be run under AddressSanitizer too: a use after free or a leak fails
  * them there.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 #define UNREFERENCED "panic: goc_chan_release of unreferenced channel [goroutine "
 
@@ -420,7 +420,7 @@ static int release_below_zero_while_a_goroutine_waits_panics(void)
 	fail("releasing below zero returned");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(retain_returns_the_channel_and_keeps_it_alive),
 	CASE(retain_and_release_of_nil_do_nothing),
 	CASE(each_holder_releases_its_own_reference),
@@ -445,4 +445,6 @@ TEST_MAIN(
 	CASE(receiver_without_a_reference_survives_the_sender_releasing),
 	CASE(release_of_a_channel_no_longer_referenced_panics, .status = 2),
 	CASE(release_below_zero_while_a_goroutine_waits_panics, .status = 2),
-)
+};
+
+TEST_MAIN(cases)

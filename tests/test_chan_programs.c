@@ -8,7 +8,7 @@
  * counting semaphore, ping-pong, a ring of goroutines passing a token and
  * Rob Pike's daisy chain.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 /* ---- the prime sieve ---- */
 
@@ -477,7 +477,7 @@ static int daisy_chain_of_whispers(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(prime_sieve_finds_the_first_100_primes),
 	CASE(fibonacci_with_a_quit_channel),
 	CASE(merge_of_sorted_streams_is_sorted_and_complete),
@@ -487,4 +487,6 @@ TEST_MAIN(
 	CASE(ping_pong_buffered, .timeout = 60),
 	CASE(token_goes_round_a_ring_of_1000_goroutines, .timeout = 60),
 	CASE(daisy_chain_of_whispers),
-)
+};
+
+TEST_MAIN(cases)

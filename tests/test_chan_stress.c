@@ -5,7 +5,7 @@
  * concurrently. Counts go through SCALED() and every case is bounded in
  * time; run under the sanitizers too.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 static uint32_t rnd(uint32_t *s)
 {
@@ -361,11 +361,9 @@ static int close_racing_with_blocked_senders_panics(void)
 static int close_racing_with_blocked_senders_panics_every_time(void)
 {
 	long runs = SCALED(500);
-	for (long i = 0; i < runs; i++) {
-		struct child_outcome o;
-		run_in_child(close_while_senders_wait, 30, &o);
-		expect_child_panics(&o, SEND_ON_CLOSED);
-	}
+	for (long i = 0; i < runs; i++)
+		run_in_child(EXPECT_EXIT(close_racing_with_blocked_senders_panics, 2,
+		                         SEND_ON_CLOSED, .timeout = 30));
 	return 0;
 }
 
@@ -584,7 +582,7 @@ static int short_lived_channels_released_by_both_ends(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(many_producers_and_consumers_unbuffered, .timeout = 120),
 	CASE(many_producers_and_consumers_buffered, .timeout = 120),
 	CASE(many_producers_and_consumers_with_a_buffer_of_one, .timeout = 120),
@@ -599,4 +597,6 @@ TEST_MAIN(
 	CASE(selects_mixing_sends_and_receives_conserve_values, .timeout = 120),
 	CASE(retain_and_release_race_with_traffic, .timeout = 120),
 	CASE(short_lived_channels_released_by_both_ends, .timeout = 120),
-)
+};
+
+TEST_MAIN(cases)

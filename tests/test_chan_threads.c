@@ -6,7 +6,7 @@
  * thread until it can proceed, while goroutines go on running; timeouts
  * and select work the same. Goroutines and threads talk both ways.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 struct link {
 	goc_chan *c;
@@ -380,7 +380,7 @@ static int main_thread_before_any_goroutine_uses_a_buffered_channel(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(plain_thread_blocks_on_recv_until_a_goroutine_sends),
 	CASE(plain_thread_blocks_on_send_until_a_goroutine_receives),
 	CASE(goroutine_blocks_on_recv_until_a_plain_thread_sends),
@@ -395,4 +395,6 @@ TEST_MAIN(
 	CASE(waking_a_plain_thread_then_waiting_for_it_is_not_a_deadlock),
 	PLAIN_CASE(main_thread_without_goc_main_receives_from_a_goroutine),
 	PLAIN_CASE(main_thread_before_any_goroutine_uses_a_buffered_channel),
-)
+};
+
+TEST_MAIN(cases)

@@ -5,7 +5,7 @@
  * across processors a later goroutine may get a smaller id; on one
  * processor they increase in spawn order.
  */
-#include "testing.h"
+#include "helpers.h"
 
 struct idlog {
 	int64_t *ids;
@@ -189,11 +189,13 @@ static int id_is_0_on_a_thread_started_by_a_goroutine(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(ids_are_unique),
 	CASE(ids_are_never_reused_after_goroutines_exit, .timeout = 60),
 	CASE(ids_increase_in_spawn_order_on_one_processor),
 	CASE(ids_are_unique_across_concurrent_spawners),
 	PLAIN_CASE(id_is_0_on_a_plain_thread),
 	CASE(id_is_0_on_a_thread_started_by_a_goroutine),
-)
+};
+
+TEST_MAIN(cases)

@@ -6,7 +6,7 @@
  * are doing (Go's rule). Goroutines started before goc_main, from main()'s
  * plain thread, run too, and main still gets id 1.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static int main_goroutine_has_id_1(void)
 {
@@ -137,7 +137,7 @@ static int goc_main_macro_runs_fn_as_main_goroutine(void)
 	return goc_main_macro_main(1, argv);
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(main_goroutine_has_id_1),
 	CASE(numgoroutine_is_1_at_start),
 	CASE(main_return_value_is_exit_status, .status = 42),
@@ -149,4 +149,6 @@ TEST_MAIN(
 	PLAIN_CASE(goroutines_started_before_goc_main_run_and_main_is_still_1),
 	PLAIN_CASE(goc_main_passes_argc_and_argv),
 	PLAIN_CASE(goc_main_macro_runs_fn_as_main_goroutine, .status = 5),
-)
+};
+
+TEST_MAIN(cases)

@@ -11,7 +11,7 @@
  * Fairness (starvation mode) is in test_mutex_fairness.c, plain threads
  * in test_sync_threads.c.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 /* ---- lock, unlock, trylock ---- */
 
@@ -228,7 +228,7 @@ static void increment_local(void *arg)
  * has returned (and the stack is reused by the next goroutine). */
 static void contend_on_own_stack(void *arg)
 {
-	goc_wg *outer = arg;
+	(void)arg;
 	goc_mutex mu = {0};
 	long value = 0;
 	goc_wg wg = {0};
@@ -240,18 +240,12 @@ static void contend_on_own_stack(void *arg)
 	goc_mutex_lock(&mu);
 	expect_eq(value, 4 * 50);
 	goc_mutex_unlock(&mu);
-	goc_wg_done(outer);
 }
 
 static int mutex_on_a_goroutine_stack(void)
 {
 	goc_maxprocs(2);
-	long n = SCALED(5000);
-	goc_wg all = {0};
-	goc_wg_add(&all, n);
-	for (long i = 0; i < n; i++)
-		spawn(contend_on_own_stack, &all);
-	goc_wg_wait(&all);
+	run_goroutines(SCALED(5000), contend_on_own_stack, NULL);
 	return 0;
 }
 
@@ -294,7 +288,7 @@ static int unlock_of_unlocked_mutex_panics_naming_the_goroutine(void)
 	fail("the goroutine did not panic");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(zero_mutex_is_unlocked),
 	CASE(trylock_fails_while_locked_and_succeeds_after_unlock),
 	CASE(lock_waits_until_the_holder_unlocks),
@@ -307,4 +301,6 @@ TEST_MAIN(
 	CASE(second_unlock_panics, .status = 2),
 	CASE(unlock_of_unlocked_mutex_panics_naming_the_goroutine, .status = 2,
 	     .out = "unlocks an unlocked mutex"),
-)
+};
+
+TEST_MAIN(cases)

@@ -21,7 +21,7 @@
  * sleeps wake up: the bound grows by twice the worst of that (a machine
  * that stalls a sleeping thread for 150 ms stalls goroutines too).
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 #define WORST_WAIT_BOUND ms(500)
 
@@ -187,9 +187,11 @@ static int waiters_behind_a_greedy_loop_all_get_the_lock(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(tight_lock_loop_does_not_starve_another_goroutine),
 	CASE(two_tight_lock_loops_do_not_starve_a_third_goroutine),
 	CASE(both_sides_make_progress),
 	CASE(waiters_behind_a_greedy_loop_all_get_the_lock),
-)
+};
+
+TEST_MAIN(cases)

@@ -3,7 +3,7 @@
  * the first line on stderr, stdio flushed first, exit status 2, whatever
  * the other goroutines are doing.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static int panic_in_main_prints_the_message_and_exits_2(void)
 {
@@ -81,7 +81,7 @@ static int panic_before_goc_main_exits_2(void)
 	goc_panic("before goc_main");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(panic_in_main_prints_the_message_and_exits_2, .status = 2,
 	     .err_line = "panic: boom [goroutine 1]"),
 	CASE(panic_formats_its_message, .status = 2,
@@ -95,4 +95,6 @@ TEST_MAIN(
 	EXPECT_EXIT(panic_on_a_plain_thread_exits_2, 2, "panic: from a plain thread"),
 	PLAIN_CASE(panic_before_goc_main_exits_2, .status = 2,
 	           .err = "panic: before goc_main"),
-)
+};
+
+TEST_MAIN(cases)

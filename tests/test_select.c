@@ -12,7 +12,7 @@
  * appear in several cases, sends and receives mix, and more than
  * GOC_SELECT_STACK_CASES cases work. (Fairness: test_select_fairness.)
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 static goc_chan *make_int_chan(size_t cap) { return make_chan(sizeof(int), cap); }
 
@@ -609,7 +609,7 @@ static int select_with_many_cases_sees_a_close(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(select_returns_the_index_of_the_ready_case),
 	CASE(send_case_performs_the_send),
 	CASE(receive_case_on_a_closed_channel_reports_closed),
@@ -642,4 +642,6 @@ TEST_MAIN(
 	CASE(select_with_more_cases_than_fit_on_the_stack),
 	CASE(blocked_select_with_many_cases_is_woken_by_one),
 	CASE(select_with_many_cases_sees_a_close),
-)
+};
+
+TEST_MAIN(cases)

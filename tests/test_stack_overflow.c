@@ -9,7 +9,7 @@
  * that case overruns the stack by less than the guard region (64 KiB) and
  * then yields.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static volatile size_t unbounded = SIZE_MAX; /* the compiler cannot tell */
 
@@ -145,7 +145,7 @@ static int canary_overrun_of_an_attr_stack_is_reported(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(overflow_reports_the_default_stack_size, .status = 2),
 	CASE(overflow_reports_a_size_rounded_up_to_pages, .status = 2),
 	CASE(overflow_reports_a_size_rounded_up_to_the_minimum, .status = 2),
@@ -160,4 +160,6 @@ TEST_MAIN(
 	     .env = {"GOC_STACK_GUARD=canary"}),
 	CASE(canary_overrun_of_an_attr_stack_is_reported, .status = 2,
 	     .env = {"GOC_STACK_GUARD=canary"}),
-)
+};
+
+TEST_MAIN(cases)

@@ -9,9 +9,8 @@
  * channel received on a thread, stop and reset from a thread, after_func
  * started from a thread (fn still runs in a goroutine).
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
-#define PATIENCE (5 * GOC_SECOND)
 
 /* ---- mutex ---- */
 
@@ -682,7 +681,7 @@ static int main_without_goc_main_starts_an_after_func(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(mutex_is_shared_by_threads_and_goroutines),
 	CASE(thread_unlocks_what_a_goroutine_locked),
 	CASE(thread_waits_in_lock_until_a_goroutine_unlocks),
@@ -704,4 +703,6 @@ TEST_MAIN(
 	CASE(stop_and_reset_from_threads_and_goroutines_race_safely),
 	CASE(thread_starts_an_after_func_that_runs_in_a_goroutine),
 	PLAIN_CASE(main_without_goc_main_starts_an_after_func),
-)
+};
+
+TEST_MAIN(cases)

@@ -12,9 +12,8 @@
  *
  * Timing: "at least" bounds are exact, upper bounds generous.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
-#define PATIENCE (5 * GOC_SECOND)
 
 static int ticker_fires_every_period(void)
 {
@@ -184,7 +183,7 @@ static int free_of_a_running_ticker_stops_it(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(ticker_fires_every_period),
 	CASE(ticker_of_a_non_positive_period_is_refused),
 	CASE(slow_receiver_loses_ticks_instead_of_queueing_them),
@@ -196,4 +195,6 @@ TEST_MAIN(
 	CASE(reset_of_a_stopped_ticker_restarts_it),
 	EXPECT_EXIT(reset_of_a_ticker_to_zero_panics, 2, "panic: non-positive interval"),
 	CASE(free_of_a_running_ticker_stops_it),
-)
+};
+
+TEST_MAIN(cases)

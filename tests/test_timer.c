@@ -15,9 +15,8 @@
  * (seconds), since the machine may be busy. Races between stop/reset and
  * the firing are in test_timer_races.c.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
-#define PATIENCE (5 * GOC_SECOND) /* a value that must come comes by then */
 
 /* ---- firing ---- */
 
@@ -292,7 +291,7 @@ static int stop_reset_free_and_chan_of_null_do_nothing(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(timer_fires_once_after_at_least_its_duration),
 	CASE(timer_of_zero_or_negative_duration_fires_at_once),
 	CASE(timer_of_the_longest_duration_does_not_fire),
@@ -312,4 +311,6 @@ TEST_MAIN(
 	CASE(free_of_a_fired_unreceived_timer_is_fine),
 	CASE(free_of_a_stopped_timer_is_fine),
 	CASE(stop_reset_free_and_chan_of_null_do_nothing),
-)
+};
+
+TEST_MAIN(cases)

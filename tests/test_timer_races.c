@@ -17,9 +17,8 @@
  * window around the firing time, many times over (the window that matters
  * may be tens of nanoseconds wide: some cases need thousands of rounds).
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
-#define PATIENCE (5 * GOC_SECOND)
 
 static uint32_t rng_state = 2463534242u;
 
@@ -293,7 +292,7 @@ static int free_racing_the_firing_is_safe(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(no_value_arrives_after_a_stop_racing_the_firing),
 	CASE(stop_racing_the_firing_of_an_unreceived_timer_returns_true),
 	CASE(reset_racing_the_firing_leaves_no_stale_value),
@@ -302,4 +301,6 @@ TEST_MAIN(
 	CASE(of_concurrent_stops_of_a_pending_timer_exactly_one_returns_true),
 	CASE(ticker_after_concurrent_stops_and_resets_ticks_at_the_final_period),
 	CASE(free_racing_the_firing_is_safe),
-)
+};
+
+TEST_MAIN(cases)

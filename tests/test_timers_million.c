@@ -9,7 +9,7 @@
  * fire, each exactly once, no earlier than due; a million freed timers
  * never fire.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 #define IDLE_WINDOW ms(300)
 #define IDLE_CPU_BOUND ms(50)
@@ -136,9 +136,11 @@ static int million_timers_stopped_before_due_never_fire(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(million_pending_timers_leave_an_idle_program_idle, .timeout = 120),
 	CASE(many_sleeping_goroutines_leave_an_idle_program_idle, .timeout = 120),
 	CASE(million_timers_due_soon_each_fire_once_no_earlier_than_due, .timeout = 120),
 	CASE(million_timers_stopped_before_due_never_fire, .timeout = 120),
-)
+};
+
+TEST_MAIN(cases)

@@ -8,7 +8,7 @@
  * and the process dies with Go's "no goroutines" deadlock error once they
  * are done.
  */
-#include "testing.h"
+#include "helpers.h"
 
 /* ---- goc_yield ---- */
 
@@ -226,7 +226,7 @@ static int exit_on_a_plain_thread_ends_that_thread(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(yield_alternates_two_goroutines_on_one_processor),
 	CASE(yield_lets_a_goroutine_that_waits_for_it_run),
 	CASE(yield_with_nothing_else_to_run_returns),
@@ -241,4 +241,6 @@ TEST_MAIN(
 	            "fatal error: no goroutines (main called goc_exit) - deadlock!",
 	            .timeout = 10),
 	CASE(exit_on_a_plain_thread_ends_that_thread),
-)
+};
+
+TEST_MAIN(cases)
