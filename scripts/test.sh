@@ -34,7 +34,7 @@ ROOT=$PWD
 B=${GOC_TEST_BUILD:-build}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 CTEST_JOBS=${CTEST_JOBS:-2}
-ALL_STAGES=(gcc clang asan tsan aarch64 valgrind install)
+ALL_STAGES=(format gcc clang asan tsan aarch64 valgrind install)
 
 # LeakSanitizer scans thread stacks, not goroutine stacks (goc's own
 # mappings): what only a goroutine still running at exit points to would

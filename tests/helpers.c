@@ -33,8 +33,7 @@ static void group_run(void *p)
 	goc_wg_done(&g->done);
 }
 
-void test_run_goroutines_at(const char *file, int line, long n, goc_func fn,
-                            void *arg)
+void test_run_goroutines_at(const char *file, int line, long n, goc_func fn, void *arg)
 {
 	struct group g = {fn, arg, {0}};
 	goc_wg_add(&g.done, n);
@@ -69,8 +68,7 @@ void spawn_blocked(goc_func fn, void *arg)
 	int64_t until = goc_now() + 10 * GOC_SECOND;
 	while (!atomic_load(&b.started)) {
 		if (goc_now() > until)
-			fail("expected the goroutine to start within 10 s, but it "
-			     "did not");
+			fail("expected the goroutine to start within 10 s, but it did not");
 		goc_yield();
 	}
 }
@@ -133,11 +131,16 @@ goc_chan *test_make_chan_at(const char *file, int line, size_t size, size_t cap)
 const char *status_name(int status)
 {
 	switch (status) {
-	case GOC_OK: return "GOC_OK";
-	case GOC_CLOSED: return "GOC_CLOSED";
-	case GOC_WOULDBLOCK: return "GOC_WOULDBLOCK";
-	case GOC_TIMEOUT: return "GOC_TIMEOUT";
-	default: return "an unknown status";
+	case GOC_OK:
+		return "GOC_OK";
+	case GOC_CLOSED:
+		return "GOC_CLOSED";
+	case GOC_WOULDBLOCK:
+		return "GOC_WOULDBLOCK";
+	case GOC_TIMEOUT:
+		return "GOC_TIMEOUT";
+	default:
+		return "an unknown status";
 	}
 }
 
@@ -241,8 +244,7 @@ __attribute__((noinline)) int use_stack(size_t bytes)
 	return use_stack(bytes - sizeof frame) + frame[1];
 }
 
-__attribute__((noinline)) int use_stack_below(const char *addr,
-                                              void (*at_bottom)(void))
+__attribute__((noinline)) int use_stack_below(const char *addr, void (*at_bottom)(void))
 {
 	volatile char frame[1024];
 	for (size_t i = 0; i < sizeof frame; i++)
@@ -260,13 +262,20 @@ __attribute__((noinline)) int use_stack_below(const char *addr,
 double chi2_crit_1e6(int df)
 {
 	switch (df) {
-	case 1: return 23.93;
-	case 2: return 27.63;
-	case 3: return 30.66;
-	case 7: return 40.52;
-	case 19: return 63.68;
-	case 39: return 96.13;
-	default: fail("no chi-square critical value for %d degrees of freedom", df);
+	case 1:
+		return 23.93;
+	case 2:
+		return 27.63;
+	case 3:
+		return 30.66;
+	case 7:
+		return 40.52;
+	case 19:
+		return 63.68;
+	case 39:
+		return 96.13;
+	default:
+		fail("no chi-square critical value for %d degrees of freedom", df);
 	}
 }
 
@@ -283,19 +292,21 @@ void test_expect_uniform_at(const char *file, int line, const long *counts, int 
 		double d = counts[i] - mean;
 		chi2 += d * d / mean;
 		if (len < sizeof shown - 32)
-			len += (size_t)snprintf(shown + len, sizeof shown - len, "%s%ld",
-			                        i ? " " : "", counts[i]);
+			len += (size_t)snprintf(shown + len, sizeof shown - len,
+			                        "%s%ld", i ? " " : "", counts[i]);
 	}
 	for (int i = 0; i < n; i++)
 		if (counts[i] - mean > tolerance * mean ||
 		    mean - counts[i] > tolerance * mean)
-			test_fail_at(file, line,
-			             "expected each of %d choices within %.0f%% of %.0f, "
-			             "but choice %d was taken %ld times (all: %s)",
-			             n, tolerance * 100, mean, i, counts[i], shown);
+			test_fail_at(
+				file, line,
+				"expected each of %d choices within %.0f%% of %.0f, "
+				"but choice %d was taken %ld times (all: %s)",
+				n, tolerance * 100, mean, i, counts[i], shown);
 	if (chi2 > crit)
-		test_fail_at(file, line,
-		             "expected a uniform choice (chi-square <= %.2f, p = 1e-6), "
-		             "but chi-square is %.2f (counts: %s)",
-		             crit, chi2, shown);
+		test_fail_at(
+			file, line,
+			"expected a uniform choice (chi-square <= %.2f, p = 1e-6), "
+			"but chi-square is %.2f (counts: %s)",
+			crit, chi2, shown);
 }

@@ -49,17 +49,15 @@
 /* spawn(fn, arg): goc_go that must succeed. */
 #define spawn(fn, arg) test_spawn_at(__FILE__, __LINE__, NULL, (fn), (arg))
 /* spawn_attr(&attr, fn, arg): goc_go_attr that must succeed. */
-#define spawn_attr(attr, fn, arg)                                              \
-	test_spawn_at(__FILE__, __LINE__, (attr), (fn), (arg))
+#define spawn_attr(attr, fn, arg) test_spawn_at(__FILE__, __LINE__, (attr), (fn), (arg))
 void test_spawn_at(const char *file, int line, const goc_attr *attr, goc_func fn,
                    void *arg);
 
 /* run_goroutines(n, fn, arg): start n goroutines that each run fn(arg),
  * and wait (parking) until every one has returned. */
-#define run_goroutines(n, fn, arg)                                             \
+#define run_goroutines(n, fn, arg)                                                     \
 	test_run_goroutines_at(__FILE__, __LINE__, (n), (fn), (arg))
-void test_run_goroutines_at(const char *file, int line, long n, goc_func fn,
-                            void *arg);
+void test_run_goroutines_at(const char *file, int line, long n, goc_func fn, void *arg);
 
 /* Wait until main is the only goroutine left (so the others' references
  * are released: no leak report). */
@@ -105,14 +103,13 @@ goc_chan *test_make_chan_at(const char *file, int line, size_t size, size_t cap)
 const char *status_name(int status);
 
 /* expect_status(call, GOC_X): a channel operation returns that status. */
-#define expect_status(call, want)                                              \
-	do {                                                                   \
-		int got_ = (call);                                             \
-		if (got_ != (want))                                            \
-			fail("expected %s to return %s, but it returned %s "   \
-			     "(%d)",                                           \
-			     #call, status_name(want), status_name(got_),      \
-			     got_);                                            \
+#define expect_status(call, want)                                                      \
+	do {                                                                           \
+		int got_ = (call);                                                     \
+		if (got_ != (want))                                                    \
+			fail("expected %s to return %s, but it returned %s "           \
+			     "(%d)",                                                   \
+			     #call, status_name(want), status_name(got_), got_);       \
 	} while (0)
 
 /* ---- time ---- */
@@ -171,7 +168,7 @@ int use_stack_below(const char *addr, void (*at_bottom)(void));
  * chi2_crit_1e6(n - 1)), or if a count strays more than `tolerance` (a
  * fraction) from the mean.
  */
-#define expect_uniform(counts, n, crit, tolerance)                             \
+#define expect_uniform(counts, n, crit, tolerance)                                     \
 	test_expect_uniform_at(__FILE__, __LINE__, (counts), (n), (crit), (tolerance))
 void test_expect_uniform_at(const char *file, int line, const long *counts, int n,
                             double crit, double tolerance);

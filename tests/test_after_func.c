@@ -10,7 +10,6 @@
  */
 #include "helpers.h"
 
-
 struct call {
 	_Atomic int runs;
 	_Atomic int64_t id;

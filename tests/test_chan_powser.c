@@ -546,9 +546,10 @@ static void expect_series(series s, const char *name, rat (*want)(int64_t))
 {
 	for (int64_t n = 0; n < N; n++) {
 		rat got = get(s), w = want(n);
-		expect(rat_eq(got, w), "coefficient %lld of %s is %lld/%lld, "
-		       "expected %lld/%lld", (long long)n, name, (long long)got.num,
-		       (long long)got.den, (long long)w.num, (long long)w.den);
+		expect(rat_eq(got, w),
+		       "coefficient %lld of %s is %lld/%lld, expected %lld/%lld",
+		       (long long)n, name, (long long)got.num, (long long)got.den,
+		       (long long)w.num, (long long)w.den);
 	}
 }
 

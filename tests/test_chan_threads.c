@@ -188,7 +188,8 @@ struct sel_link {
 static void *thread_select(void *arg)
 {
 	struct sel_link *s = arg;
-	goc_case cs[] = {GOC_CASE_RECV(s->a, &s->value), GOC_CASE_RECV(s->b, &s->value)};
+	goc_case cs[] = {GOC_CASE_RECV(s->a, &s->value),
+	                 GOC_CASE_RECV(s->b, &s->value)};
 	s->index = goc_select(cs, 2);
 	s->status = cs[s->index < 0 ? 0 : s->index].status;
 	return NULL;
@@ -204,8 +205,8 @@ static void send_on_b_late(void *arg)
 
 static int select_from_a_plain_thread_waits_for_a_goroutine(void)
 {
-	struct sel_link s = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 0),
-	                     -2, -1, 0, 0};
+	struct sel_link s = {
+		make_chan(sizeof(long), 0), make_chan(sizeof(long), 0), -2, -1, 0, 0};
 	spawn(send_on_b_late, &s);
 	thread_join(thread_start(thread_select, &s));
 	expect_eq(s.index, 1);
@@ -240,8 +241,8 @@ static void *thread_timeouts(void *arg)
 
 static int timeouts_from_a_plain_thread(void)
 {
-	struct sel_link s = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 0),
-	                     -2, -1, 0, 0};
+	struct sel_link s = {
+		make_chan(sizeof(long), 0), make_chan(sizeof(long), 0), -2, -1, 0, 0};
 	thread_join(thread_start(thread_timeouts, &s));
 	goc_chan_release(s.a);
 	goc_chan_release(s.b);
@@ -259,8 +260,8 @@ static void *thread_recv_timeout_in_time(void *arg)
 
 static int timed_recv_from_a_plain_thread_succeeds_in_time(void)
 {
-	struct sel_link s = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 0),
-	                     -2, -1, 0, 0};
+	struct sel_link s = {
+		make_chan(sizeof(long), 0), make_chan(sizeof(long), 0), -2, -1, 0, 0};
 	spawn(send_on_b_late, &s);
 	thread_join(thread_start(thread_recv_timeout_in_time, &s));
 	expect_eq(s.status, GOC_OK);
@@ -324,7 +325,8 @@ static int waking_a_plain_thread_then_waiting_for_it_is_not_a_deadlock(void)
 {
 	long rounds = SCALED(300);
 	for (long i = 0; i < rounds; i++) {
-		struct rally r = {make_chan(sizeof(long), 0), make_chan(sizeof(int), 0), 1};
+		struct rally r = {make_chan(sizeof(long), 0), make_chan(sizeof(int), 0),
+		                  1};
 		pthread_t t = thread_start(echo_once, &r);
 		if (i % 2) {
 			goc_chan_close(r.ping); /* wakes the thread, or it sees it */

@@ -6,7 +6,6 @@
  */
 #include "helpers.h"
 
-
 static goc_wg never; /* nobody ever calls done on it */
 
 static void wait_forever(void *arg)
@@ -157,15 +156,16 @@ static int no_deadlock_while_a_thread_started_before_goc_main_runs(void)
 
 static const struct test_case cases[] = {
 	EXPECT_EXIT(main_waiting_on_a_wg_nobody_finishes_is_a_deadlock, 2, DEADLOCK,
-	            .out = "main waits", .timeout = 10),
+                    .out = "main waits", .timeout = 10),
 	EXPECT_EXIT(all_goroutines_blocked_is_a_deadlock, 2, DEADLOCK, .timeout = 10),
 	EXPECT_EXIT(all_goroutines_blocked_on_one_processor_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
-	EXPECT_EXIT(all_goroutines_blocked_on_many_processors_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
-	EXPECT_EXIT(deadlock_after_other_goroutines_finished, 2, DEADLOCK, .timeout = 10),
+                    .timeout = 10),
+	EXPECT_EXIT(all_goroutines_blocked_on_many_processors_is_a_deadlock, 2,
+                    DEADLOCK, .timeout = 10),
+	EXPECT_EXIT(deadlock_after_other_goroutines_finished, 2, DEADLOCK,
+                    .timeout = 10),
 	EXPECT_EXIT(plain_thread_blocked_in_goc_too_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
+                    .timeout = 10),
 	CASE(no_deadlock_while_a_goroutine_sleeps),
 	CASE(no_deadlock_while_main_sleeps_alone),
 	CASE(no_deadlock_while_main_sleeps_and_others_are_blocked),

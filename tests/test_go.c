@@ -235,7 +235,8 @@ static int go_fails_with_enomem_when_address_space_runs_out(void)
 			break;
 		}
 		if (++started > 10 * 1000 * 1000)
-			fail("goc_go succeeded %ld times within a 256 MiB limit", started);
+			fail("goc_go succeeded %ld times within a 256 MiB limit",
+			     started);
 	}
 	expect(err == ENOMEM, "goc_go failed with errno %d (%s) after %ld goroutines",
 	       err, strerror(err), started);

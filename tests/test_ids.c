@@ -60,7 +60,8 @@ static void expect_unique_ids(int64_t *ids, long n)
 	qsort(ids, (size_t)n, sizeof *ids, cmp_id);
 	expect(ids[0] > 1, "the smallest id is %lld", (long long)ids[0]);
 	for (long i = 1; i < n; i++)
-		expect(ids[i] != ids[i - 1], "id %lld was given twice", (long long)ids[i]);
+		expect(ids[i] != ids[i - 1], "id %lld was given twice",
+		       (long long)ids[i]);
 }
 
 static int ids_are_unique(void)

@@ -33,10 +33,8 @@ static void sleep_forever(void *arg)
 		goc_sleep(ms(1));
 }
 
-static void block_forever(void *arg)
-{
-	goc_wg_wait(arg); /* nobody ever calls done */
-}
+/* Nobody ever calls done. */
+static void block_forever(void *arg) { goc_wg_wait(arg); }
 
 static void spin_forever(void *arg)
 {
@@ -52,7 +50,7 @@ static int main_return_ends_program_while_goroutines_sleep_and_block(void)
 	goc_wg_add(&never, 1);
 	spawn(sleep_forever, NULL);
 	spawn(block_forever, &never);
-	goc_sleep(ms(20)); /* both are running or parked now */
+	goc_sleep(ms(20));                  /* both are running or parked now */
 	printf("unflushed output of main"); /* no newline: still buffered */
 	return 7;
 }
@@ -142,10 +140,10 @@ static const struct test_case cases[] = {
 	CASE(numgoroutine_is_1_at_start),
 	CASE(main_return_value_is_exit_status, .status = 42),
 	CASE(main_returning_1_exits_with_1, .status = 1),
-	CASE(main_return_ends_program_while_goroutines_sleep_and_block,
-	     .status = 7, .out = "unflushed output of main", .timeout = 10),
-	CASE(main_return_ends_program_while_a_goroutine_computes,
-	     .status = 3, .out = "computing goroutine left behind", .timeout = 10),
+	CASE(main_return_ends_program_while_goroutines_sleep_and_block, .status = 7,
+             .out = "unflushed output of main", .timeout = 10),
+	CASE(main_return_ends_program_while_a_goroutine_computes, .status = 3,
+             .out = "computing goroutine left behind", .timeout = 10),
 	PLAIN_CASE(goroutines_started_before_goc_main_run_and_main_is_still_1),
 	PLAIN_CASE(goc_main_passes_argc_and_argv),
 	PLAIN_CASE(goc_main_macro_runs_fn_as_main_goroutine, .status = 5),

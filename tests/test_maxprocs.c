@@ -305,10 +305,7 @@ static _Atomic long changes;
 
 /* A worker's result: a hash chain in small pieces; between pieces it
  * yields or sleeps, so processors can come and go under it. */
-static uint64_t hash_step(uint64_t h, uint64_t i)
-{
-	return (h ^ i) * 0x100000001b3ull;
-}
+static uint64_t hash_step(uint64_t h, uint64_t i) { return (h ^ i) * 0x100000001b3ull; }
 
 static uint64_t expected_result(int w, long rounds)
 {

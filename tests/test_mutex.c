@@ -70,7 +70,7 @@ static int lock_waits_until_the_holder_unlocks(void)
 
 struct counter {
 	goc_mutex mu;
-	long value;        /* plain: only the mutex protects it */
+	long value;         /* plain: only the mutex protects it */
 	_Atomic int inside; /* holders right now */
 	_Atomic int overlaps;
 	long per_goroutine;
@@ -300,7 +300,7 @@ static const struct test_case cases[] = {
 	CASE(unlock_of_a_zero_mutex_panics, .status = 2),
 	CASE(second_unlock_panics, .status = 2),
 	CASE(unlock_of_unlocked_mutex_panics_naming_the_goroutine, .status = 2,
-	     .out = "unlocks an unlocked mutex"),
+             .out = "unlocks an unlocked mutex"),
 };
 
 TEST_MAIN(cases)

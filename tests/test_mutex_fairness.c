@@ -92,8 +92,8 @@ static struct waits measure_waits(long rounds, int64_t pause)
 static void report(const char *what, struct waits w)
 {
 	printf("%s: %ld waits: worst %.3f ms, mean %.3f ms; a plain thread's "
-	       "1 ms sleeps overslept by up to %.3f ms meanwhile\n", what, w.count,
-	       (double)w.worst / GOC_MILLISECOND,
+	       "1 ms sleeps overslept by up to %.3f ms meanwhile\n",
+	       what, w.count, (double)w.worst / GOC_MILLISECOND,
 	       (double)w.total / (double)w.count / GOC_MILLISECOND,
 	       (double)w.worst_oversleep / GOC_MILLISECOND);
 	int64_t bound = WORST_WAIT_BOUND + 2 * w.worst_oversleep;

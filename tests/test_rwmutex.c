@@ -148,7 +148,8 @@ static void mixed_writer(void *arg)
 	long rounds = (long)(intptr_t)arg;
 	for (long i = 0; i < rounds; i++) {
 		goc_rwmutex_lock(&rw);
-		if (atomic_fetch_add(&writers_in, 1) != 0 || atomic_load(&readers_in) != 0)
+		if (atomic_fetch_add(&writers_in, 1) != 0 ||
+		    atomic_load(&readers_in) != 0)
 			atomic_fetch_add(&overlaps, 1);
 		pair_a++;
 		if (i % 16 == 0)
@@ -167,7 +168,8 @@ static int writers_exclude_readers_and_writers_under_contention(void)
 	long rounds = SCALED(20000);
 	goc_wg_add(&done, READERS + WRITERS);
 	for (int i = 0; i < READERS + WRITERS; i++)
-		spawn(i % 3 == 0 ? mixed_writer : mixed_reader, (void *)(intptr_t)rounds);
+		spawn(i % 3 == 0 ? mixed_writer : mixed_reader,
+		      (void *)(intptr_t)rounds);
 	goc_wg_wait(&done);
 	expect_eq(atomic_load(&overlaps), 0);
 	expect_eq(atomic_load(&torn_reads), 0);

@@ -229,8 +229,9 @@ static int senders_waiting_on_two_channels_are_both_served(void)
 		counts[i]++;
 	}
 	for (int i = 0; i < 2; i++)
-		expect(counts[i] >= selects / 100, "case %d was chosen %ld times of %ld "
-		       "(its feeder starved)", i, counts[i], selects);
+		expect(counts[i] >= selects / 100,
+		       "case %d was chosen %ld times of %ld (its feeder starved)", i,
+		       counts[i], selects);
 	return 0; /* the feeders block forever; the process ends */
 }
 

@@ -11,7 +11,6 @@
  */
 #include "helpers.h"
 
-
 /* ---- mutex ---- */
 
 static goc_mutex mu;
@@ -166,7 +165,8 @@ static void rw_rounds(long rounds, bool writer)
 	for (long i = 0; i < rounds; i++) {
 		if (writer) {
 			goc_rwmutex_lock(&rw);
-			if (atomic_fetch_add(&writers_in, 1) != 0 || atomic_load(&readers_in))
+			if (atomic_fetch_add(&writers_in, 1) != 0 ||
+			    atomic_load(&readers_in))
 				atomic_fetch_add(&overlaps, 1);
 			pair_a++;
 			if (i % 64 == 0)
@@ -205,8 +205,8 @@ static int rwmutex_is_shared_by_threads_and_goroutines(void)
 	static int yes;
 	goc_wg_add(&done, 4);
 	pthread_t t[3] = {
-		thread_start(rw_thread, &yes),  /* a writer thread */
-		thread_start(rw_thread, NULL),  /* reader threads */
+		thread_start(rw_thread, &yes), /* a writer thread */
+		thread_start(rw_thread, NULL), /* reader threads */
 		thread_start(rw_thread, NULL),
 	};
 	spawn(rw_goroutine, &yes); /* a writer goroutine */
@@ -302,7 +302,7 @@ static int once_in_main_without_goc_main(void)
 
 static goc_cond cond;
 static long waiting, woken; /* under mu */
-static bool go_on;         /* under mu */
+static bool go_on;          /* under mu */
 
 static void wait_for_go_on(void)
 {
@@ -587,8 +587,9 @@ static void *stop_and_reset_from_thread(void *arg)
 static int thread_stops_and_resets_a_timer_a_goroutine_receives_from(void)
 {
 	shared = must(goc_timer_make(ms(20)));
-	int64_t r = (intptr_t)thread_join(thread_start(stop_and_reset_from_thread, NULL)) *
-	            GOC_MICROSECOND;
+	int64_t r =
+		(intptr_t)thread_join(thread_start(stop_and_reset_from_thread, NULL)) *
+		GOC_MICROSECOND;
 	expect_ge(recv_tick(goc_timer_chan(shared), PATIENCE), r + ms(10));
 	goc_timer_free(shared);
 	return 0;

@@ -101,7 +101,8 @@ static int goroutine_waits_for_a_plain_thread(void)
 	goc_wg_add(&from_thread, 1);
 	pthread_t t = thread_start(work_then_done, NULL);
 	goc_wg_wait(&from_thread);
-	expect(atomic_load(&thread_did_work), "goc_wg_wait returned before the thread's done");
+	expect(atomic_load(&thread_did_work),
+	       "goc_wg_wait returned before the thread's done");
 	thread_join(t);
 	return 0;
 }

@@ -17,7 +17,6 @@
  */
 #include "helpers.h"
 
-
 /* ---- firing ---- */
 
 static int timer_fires_once_after_at_least_its_duration(void)
@@ -76,7 +75,8 @@ static int timers_of_different_durations_each_fire_once_after_theirs(void)
 		       (double)(v - start) / GOC_MILLISECOND);
 	}
 	for (int i = 0; i < N; i++) {
-		expect_eq(goc_chan_try_recv(goc_timer_chan(t[i]), NULL), GOC_WOULDBLOCK);
+		expect_eq(goc_chan_try_recv(goc_timer_chan(t[i]), NULL),
+		          GOC_WOULDBLOCK);
 		goc_timer_free(t[i]);
 	}
 	return 0;
@@ -89,7 +89,8 @@ static int timer_chan_works_in_a_select_as_a_timeout(void)
 	goc_timer *t = must(goc_timer_make(ms(20)));
 	int64_t v = 0;
 	int x = 0;
-	goc_case cases[] = {GOC_CASE_RECV(never, &x), GOC_CASE_RECV(goc_timer_chan(t), &v)};
+	goc_case cases[] = {GOC_CASE_RECV(never, &x),
+	                    GOC_CASE_RECV(goc_timer_chan(t), &v)};
 	expect_eq(goc_select(cases, 2), 1);
 	expect_eq(cases[1].status, GOC_OK);
 	expect_ge(v, start + ms(20));
@@ -205,8 +206,10 @@ static int reset_after_firing_but_before_receiving_drops_the_stale_value(void)
 	int64_t r = goc_now();
 	goc_timer_reset(t, ms(50));
 	int64_t v = recv_tick(goc_timer_chan(t), PATIENCE);
-	expect(v >= r + ms(50), "received a value from %.3f ms after the start, "
-	       "the reset was at %.3f ms", (double)(v - start) / GOC_MILLISECOND,
+	expect(v >= r + ms(50),
+	       "received a value from %.3f ms after the start, "
+	       "the reset was at %.3f ms",
+	       (double)(v - start) / GOC_MILLISECOND,
 	       (double)(r - start) / GOC_MILLISECOND);
 	expect_no_tick(goc_timer_chan(t), ms(30));
 	goc_timer_free(t);
@@ -240,8 +243,10 @@ static int receiver_waiting_across_resets_gets_only_the_last_firing(void)
 	}
 	goc_wg_wait(&receiver_done);
 	int64_t v = atomic_load(&received);
-	expect(v >= r + ms(200), "the receiver got a value %.3f ms after the last "
-	       "reset (want >= 200)", (double)(v - r) / GOC_MILLISECOND);
+	expect(v >= r + ms(200),
+	       "the receiver got a value %.3f ms after the last "
+	       "reset (want >= 200)",
+	       (double)(v - r) / GOC_MILLISECOND);
 	expect_no_tick(goc_timer_chan(t), ms(40));
 	goc_timer_free(t);
 	return 0;

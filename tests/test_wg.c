@@ -192,7 +192,7 @@ static const struct test_case cases[] = {
 	CASE(wg_is_reusable_after_wait),
 	CASE(done_below_zero_panics_in_main, .status = 2),
 	CASE(done_below_zero_panics_naming_the_goroutine, .status = 2,
-	     .out = "goes below zero"),
+             .out = "goes below zero"),
 	CASE(add_of_a_negative_delta_below_zero_panics, .status = 2),
 };
 

@@ -155,7 +155,8 @@ _Noreturn static void child(const struct test_case *c, int out, int err, int rep
 		char arg_index[32], arg_fd[32];
 		snprintf(arg_index, sizeof arg_index, "%ld", index);
 		snprintf(arg_fd, sizeof arg_fd, "%d", report);
-		char *argv[] = {(char *)c->name, "--test-child", arg_index, arg_fd, NULL};
+		char *argv[] = {(char *)c->name, "--test-child", arg_index, arg_fd,
+		                NULL};
 		execv("/proc/self/exe", argv);
 	}
 	child_run(c, report);
@@ -229,7 +230,8 @@ static void spawn_case(const struct test_case *c, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	int pout[2], perr[2], prep[2];
-	if (pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) || pipe2(prep, O_CLOEXEC)) {
+	if (pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC) ||
+	    pipe2(prep, O_CLOEXEC)) {
 		perror("pipe2");
 		exit(TEST_FAILED);
 	}
@@ -323,12 +325,13 @@ static const char *first_line(const char *s, char *buf, size_t n)
 
 /* Check the outcome against the case; NULL if it passed, else why not
  * (written into why). */
-static const char *judge(const struct test_case *c, const struct outcome *o,
-                         char *why, size_t n)
+static const char *judge(const struct test_case *c, const struct outcome *o, char *why,
+                         size_t n)
 {
 	char line[1024];
 	if (o->timed_out) {
-		snprintf(why, n, "did not end within its timeout of %d s", timeout_of(c));
+		snprintf(why, n, "did not end within its timeout of %d s",
+		         timeout_of(c));
 		return why;
 	}
 	const char *report = strstr(o->err.s, "SUMMARY: ");
@@ -371,27 +374,31 @@ static const char *judge(const struct test_case *c, const struct outcome *o,
 	for (const char *r = o->report.s; *r;) {
 		size_t len = strcspn(r, "\n");
 		char want[1024];
-		snprintf(want, sizeof want, "%.*s", (int)(len > 0 ? len - 1 : 0), r + 1);
+		snprintf(want, sizeof want, "%.*s", (int)(len > 0 ? len - 1 : 0),
+		         r + 1);
 		switch (r[0]) {
 		case 'L':
 			if (strcmp(first_line(o->err.s, line, sizeof line), want)) {
-				snprintf(why, n,
-				         "expected stderr's first line to be \"%.900s\", "
-				         "but it is \"%.900s\"",
-				         want, line);
+				snprintf(
+					why, n,
+					"expected stderr's first line to be \"%.900s\", "
+					"but it is \"%.900s\"",
+					want, line);
 				return why;
 			}
 			break;
 		case 'E':
 			if (!strstr(o->err.s, want)) {
-				snprintf(why, n, "expected stderr to contain \"%.1500s\"",
+				snprintf(why, n,
+				         "expected stderr to contain \"%.1500s\"",
 				         want);
 				return why;
 			}
 			break;
 		case 'O':
 			if (!strstr(o->out.s, want)) {
-				snprintf(why, n, "expected stdout to contain \"%.1500s\"",
+				snprintf(why, n,
+				         "expected stdout to contain \"%.1500s\"",
 				         want);
 				return why;
 			}
@@ -545,7 +552,8 @@ int test_run_all(const struct test_case *cases, size_t n, int argc, char **argv)
 	const char *exact = NULL;
 	if (argc >= 2 && strcmp(argv[1], "--case") == 0) {
 		if (argc != 3) {
-			fprintf(stderr, "usage: %s [--case NAME | --list | NAME-PART...]\n",
+			fprintf(stderr,
+			        "usage: %s [--case NAME | --list | NAME-PART...]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -562,9 +570,14 @@ int test_run_all(const struct test_case *cases, size_t n, int argc, char **argv)
 			continue;
 		ran++;
 		switch (run_case(&cases[i])) {
-		case PASSED: break;
-		case SKIPPED: skipped++; break;
-		case FAILED: failed++; break;
+		case PASSED:
+			break;
+		case SKIPPED:
+			skipped++;
+			break;
+		case FAILED:
+			failed++;
+			break;
 		}
 	}
 	if (exact && ran == 0) {

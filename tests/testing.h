@@ -128,22 +128,22 @@ test_fail_at(const char *file, int line, const char *fmt, ...);
 #define fail(...) test_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* expect(cond, "what happened", ...): the message describes the outcome. */
-#define expect(cond, ...)                                                      \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			char what_[1024];                                      \
-			snprintf(what_, sizeof what_, __VA_ARGS__);            \
-			fail("expected %s, but %s", #cond, what_);             \
-		}                                                              \
+#define expect(cond, ...)                                                              \
+	do {                                                                           \
+		if (!(cond)) {                                                         \
+			char what_[1024];                                              \
+			snprintf(what_, sizeof what_, __VA_ARGS__);                    \
+			fail("expected %s, but %s", #cond, what_);                     \
+		}                                                                      \
 	} while (0)
 
 /* expect_cmp(a, op, b) for integers: shows both values on failure. */
-#define expect_cmp(a, op, b)                                                   \
-	do {                                                                   \
-		long long a_ = (long long)(a), b_ = (long long)(b);            \
-		if (!(a_ op b_))                                               \
-			fail("expected %s %s %s, but it is %lld %s %lld", #a,  \
-			     #op, #b, a_, #op, b_);                            \
+#define expect_cmp(a, op, b)                                                           \
+	do {                                                                           \
+		long long a_ = (long long)(a), b_ = (long long)(b);                    \
+		if (!(a_ op b_))                                                       \
+			fail("expected %s %s %s, but it is %lld %s %lld", #a, #op, #b, \
+			     a_, #op, b_);                                             \
 	} while (0)
 #define expect_eq(a, b) expect_cmp(a, ==, b)
 #define expect_ne(a, b) expect_cmp(a, !=, b)
@@ -153,41 +153,41 @@ test_fail_at(const char *file, int line, const char *fmt, ...);
 #define expect_ge(a, b) expect_cmp(a, >=, b)
 
 /* expect_fails_with(call, ERRNO): call returns -1 and sets errno. */
-#define expect_fails_with(call, err)                                           \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long long r_ = (long long)(call);                              \
-		int e_ = errno;                                                \
-		if (r_ != -1 || e_ != (err))                                   \
-			fail("expected %s to fail with %s, but it returned "   \
-			     "%lld with errno %d (%s)",                        \
-			     #call, #err, r_, e_, strerror(e_));               \
+#define expect_fails_with(call, err)                                                   \
+	do {                                                                           \
+		errno = 0;                                                             \
+		long long r_ = (long long)(call);                                      \
+		int e_ = errno;                                                        \
+		if (r_ != -1 || e_ != (err))                                           \
+			fail("expected %s to fail with %s, but it returned "           \
+			     "%lld with errno %d (%s)",                                \
+			     #call, #err, r_, e_, strerror(e_));                       \
 	} while (0)
 
 /* expect_null_with(call, ERRNO): call returns NULL and sets errno. */
-#define expect_null_with(call, err)                                            \
-	do {                                                                   \
-		errno = 0;                                                     \
-		void *p_ = (void *)(call);                                     \
-		int e_ = errno;                                                \
-		if (p_ != NULL || e_ != (err))                                 \
-			fail("expected %s to return NULL with %s, but it "     \
-			     "returned %p with errno %d (%s)",                 \
-			     #call, #err, p_, e_, strerror(e_));               \
+#define expect_null_with(call, err)                                                    \
+	do {                                                                           \
+		errno = 0;                                                             \
+		void *p_ = (void *)(call);                                             \
+		int e_ = errno;                                                        \
+		if (p_ != NULL || e_ != (err))                                         \
+			fail("expected %s to return NULL with %s, but it "             \
+			     "returned %p with errno %d (%s)",                         \
+			     #call, #err, p_, e_, strerror(e_));                       \
 	} while (0)
 
 /* eventually(cond, seconds): cond becomes true before the deadline.
  * Polls every millisecond; works in goroutines and plain threads. */
-#define eventually(cond, seconds)                                              \
-	do {                                                                   \
-		int64_t until_ = goc_now() + (int64_t)(seconds) * GOC_SECOND;  \
-		while (!(cond)) {                                              \
-			if (goc_now() > until_)                                \
-				fail("expected %s within %d s, but it was "    \
-				     "still false",                            \
-				     #cond, (int)(seconds));                   \
-			goc_sleep(GOC_MILLISECOND);                            \
-		}                                                              \
+#define eventually(cond, seconds)                                                      \
+	do {                                                                           \
+		int64_t until_ = goc_now() + (int64_t)(seconds)*GOC_SECOND;            \
+		while (!(cond)) {                                                      \
+			if (goc_now() > until_)                                        \
+				fail("expected %s within %d s, but it was "            \
+				     "still false",                                    \
+				     #cond, (int)(seconds));                           \
+			goc_sleep(GOC_MILLISECOND);                                    \
+		}                                                                      \
 	} while (0)
 
 /* ---- announcements to the parent ---- */
@@ -206,11 +206,11 @@ __attribute__((format(printf, 1, 2))) void expect_stdout_has(const char *fmt, ..
 __attribute__((format(printf, 1, 2))) _Noreturn void test_skip(const char *fmt, ...);
 
 /* Deadlock detection needs to know every thread of the process. */
-#define skip_unless_deadlocks_detectable()                                     \
-	do {                                                                   \
-		if (TEST_EMULATED)                                             \
-			skip("under an emulator its own threads hide "         \
-			     "deadlocks");                                     \
+#define skip_unless_deadlocks_detectable()                                             \
+	do {                                                                           \
+		if (TEST_EMULATED)                                                     \
+			skip("under an emulator its own threads hide "                 \
+			     "deadlocks");                                             \
 	} while (0)
 
 /* ---------------------------------------------------------------------- */
@@ -231,17 +231,24 @@ struct test_case {
 
 /* CASE(fn, .field = value, …): a case named after its function. */
 #define CASE(...) TEST_CASE_(__VA_ARGS__, )
-#define TEST_CASE_(f_, ...) {.name = #f_, .fn = f_, __VA_ARGS__}
+#define TEST_CASE_(f_, ...)                                                            \
+	{                                                                              \
+		.name = #f_, .fn = f_, __VA_ARGS__                                     \
+	}
 /* PLAIN_CASE(fn, …): fn runs on the child's main thread (main() before or
  * without goc_main); it may call goc_main itself. */
 #define PLAIN_CASE(...) TEST_PLAIN_CASE_(__VA_ARGS__, )
-#define TEST_PLAIN_CASE_(f_, ...)                                              \
-	{.name = #f_, .fn = f_, .plain = true, __VA_ARGS__}
+#define TEST_PLAIN_CASE_(f_, ...)                                                      \
+	{                                                                              \
+		.name = #f_, .fn = f_, .plain = true, __VA_ARGS__                      \
+	}
 /* EXPECT_EXIT(fn, status, "stderr text", …): the case must end with that
  * exit status and that text on stderr. */
 #define EXPECT_EXIT(...) TEST_EXPECT_EXIT_(__VA_ARGS__, )
-#define TEST_EXPECT_EXIT_(f_, status_, err_, ...)                              \
-	{.name = #f_, .fn = f_, .status = (status_), .err = (err_), __VA_ARGS__}
+#define TEST_EXPECT_EXIT_(f_, status_, err_, ...)                                      \
+	{                                                                              \
+		.name = #f_, .fn = f_, .status = (status_), .err = (err_), __VA_ARGS__ \
+	}
 
 /*
  * run_in_child(CASE(fn, …)) — from a PLAIN_CASE, before the runtime has
@@ -251,20 +258,19 @@ struct test_case {
  * case. When fn is one of the executable's cases, the child executes the
  * test binary afresh; otherwise it runs fn in the forked copy.
  */
-#define run_in_child(...)                                                      \
-	test_run_in_child_at(__FILE__, __LINE__,                               \
-	                     &(const struct test_case)__VA_ARGS__)
+#define run_in_child(...)                                                              \
+	test_run_in_child_at(__FILE__, __LINE__, &(const struct test_case)__VA_ARGS__)
 void test_run_in_child_at(const char *file, int line, const struct test_case *c);
 
 /* The runner: main() of every test (see the top of this file). */
 int test_run_all(const struct test_case *cases, size_t n, int argc, char **argv);
 
 /* TEST_MAIN(cases) defines main(), running the cases of the array. */
-#define TEST_MAIN(cases)                                                       \
-	int main(int argc, char **argv)                                        \
-	{                                                                      \
-		return test_run_all((cases), sizeof(cases) / sizeof(cases)[0], \
-		                    argc, argv);                               \
+#define TEST_MAIN(cases)                                                               \
+	int main(int argc, char **argv)                                                \
+	{                                                                              \
+		return test_run_all((cases), sizeof(cases) / sizeof(cases)[0], argc,   \
+		                    argv);                                             \
 	}
 
 #endif
