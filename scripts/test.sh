@@ -99,7 +99,7 @@ run_ctest()
 	# shows failures (with their output), timeouts and the summary; the
 	# whole output goes to the stage's log.
 	(cd "$dir" && "$@" ctest --output-on-failure -j "$CTEST_JOBS") 2>&1 | tee "$out" |
-		grep --line-buffered -vE '^ *Start +[0-9]+: |^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* (Passed|\**Skipped) |^Label Time Summary:|^[a-z_0-9]+ += +[0-9.]+ sec\*proc'
+		grep --line-buffered -vE '^ *Start +[0-9]+: |^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*( Passed|\*\*\*Skipped) |^Label Time Summary:|^[a-z_0-9]+ += +[0-9.]+ sec\*proc'
 	rc=${PIPESTATUS[0]}
 	cat "$out" >>"$log"
 	# "100% tests passed, 0 tests failed out of 12"; skipped tests count

@@ -94,15 +94,22 @@ static void increment_many_times(void *arg)
 	goc_wg_done(&c->done);
 }
 
+/* On two processors, start n goroutines that each increment c's value
+ * many times under its mutex. */
+static void start_incrementers(struct counter *c, int n)
+{
+	goc_maxprocs(2);
+	c->per_goroutine = SCALED(50000);
+	goc_wg_add(&c->done, n);
+	for (int i = 0; i < n; i++)
+		spawn(increment_many_times, c);
+}
+
 static int mutex_excludes_many_goroutines_on_two_processors(void)
 {
 	enum { GOROUTINES = 8 };
-	goc_maxprocs(2);
 	static struct counter c;
-	c.per_goroutine = SCALED(50000);
-	goc_wg_add(&c.done, GOROUTINES);
-	for (int i = 0; i < GOROUTINES; i++)
-		spawn(increment_many_times, &c);
+	start_incrementers(&c, GOROUTINES);
 	goc_wg_wait(&c.done);
 	expect_eq(atomic_load(&c.overlaps), 0);
 	expect_eq(c.value, GOROUTINES * c.per_goroutine);
@@ -112,12 +119,8 @@ static int mutex_excludes_many_goroutines_on_two_processors(void)
 static int mutex_excludes_with_trylock_and_lock_mixed(void)
 {
 	enum { GOROUTINES = 4 };
-	goc_maxprocs(2);
 	static struct counter c;
-	c.per_goroutine = SCALED(50000);
-	goc_wg_add(&c.done, GOROUTINES);
-	for (int i = 0; i < GOROUTINES; i++)
-		spawn(increment_many_times, &c);
+	start_incrementers(&c, GOROUTINES);
 	/* Main goes through trylock only, retrying until it gets in. */
 	long mine = 0, tries = 0;
 	while (mine < c.per_goroutine) {
