@@ -15,6 +15,11 @@ CMAKE_FLAGS ?=
 # Files `make format` rewrites in place (default: every C file of the project).
 FILES       ?= $(wildcard src/*.c src/*.h src/arch/*.c src/arch/*.h include/*.h \
                           tests/*.c tests/*.h examples/*.c bench/*.c bench/*.h)
+# Files `make format-check` (and the format stage of `make test`) leaves out:
+# src/ and include/ are reformatted in one go, after the work on them in
+# flight (issue "Groundwork"); then this list becomes empty.
+FORMAT_LATER ?= $(wildcard src/*.c src/*.h src/arch/*.c src/arch/*.h include/*.h)
+CHECKED     ?= $(filter-out $(FORMAT_LATER),$(FILES))
 
 .PHONY: all run test build bench format format-check clean help deps
 
@@ -59,12 +64,13 @@ format:
 	@scripts/deps.sh format
 	clang-format -i $(FILES)
 
-# Lists the files clang-format would change, and fails if there are any.
+# Lists the files clang-format would change, and fails if there are any
+# (`make format FILES=file` fixes one; clang-format 14, as CI has).
 format-check:
 	@scripts/deps.sh format
-	@changed=0; for f in $(FILES); do \
-		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || { echo "$$f"; changed=1; }; \
-	done; exit $$changed
+	@n=0; changed=0; for f in $(CHECKED); do n=$$((n + 1)); \
+		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || { echo "$$f"; changed=$$((changed + 1)); }; \
+	done; echo "format-check: $$changed of $$n files need clang-format"; [ $$changed -eq 0 ]
 
 clean:
 	rm -rf $(BUILD)

@@ -45,7 +45,8 @@ static void deposit_racy(void *arg)
 	(void)arg;
 	for (int j = 0; j < DEPOSITS; j++) {
 		long seen = __atomic_load_n(&balance, __ATOMIC_RELAXED);
-		__atomic_store_n(&balance, seen + 1, __ATOMIC_RELAXED); /* not one step */
+		/* Not one step: another goroutine may store in between. */
+		__atomic_store_n(&balance, seen + 1, __ATOMIC_RELAXED);
 		if (j % 64 == 0)
 			goc_yield(); /* let others interleave, as preemption would */
 	}

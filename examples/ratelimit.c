@@ -61,7 +61,8 @@ static int go_main(int argc, char **argv)
 	goc_chan_close(jobs);
 	goc_wg_wait(&done);
 	int64_t took = (goc_now() - start) / GOC_MILLISECOND;
-	printf("%d jobs in %lld ms: at most one per 50 ms tick\n", JOBS, (long long)took);
+	printf("%d jobs in %lld ms: at most one per 50 ms tick\n", JOBS,
+	       (long long)took);
 	goc_timer_free(tick);
 	goc_chan_release(jobs);
 	return took >= (JOBS - 1) * 50 ? 0 : 1;

@@ -79,7 +79,8 @@ typedef void (*goc_func)(void *arg);
 /* Attributes of a new goroutine (goc_go_attr). Zero-initialise, then set. */
 typedef struct goc_attr {
 	size_t stack_size; /* bytes; 0 = GOC_STACK_DEFAULT */
-	const char *name;  /* shown in dumps; not copied, must outlive it */
+	const char *name;  /* kept with the goroutine for tracebacks and dumps
+	                    * (none shows it yet); not copied, must outlive it */
 } goc_attr;
 
 /* Stack sizes. Stacks are reserved address space: only the pages a
@@ -115,8 +116,13 @@ int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv);
  * goc_go — start fn(arg) in a new goroutine and return at once, without
  * waiting for it to run. Returns 0, or -1 with errno:
  *   EINVAL  fn is NULL;
- *   ENOMEM  no memory or address space for its stack;
- *   EAGAIN  the runtime could not start a thread it needs.
+ *   ENOMEM  no memory or address space for its stack.
+ * goc_go does not start OS threads itself: the runtime starts them when
+ * there is work for them, and if the system refuses one (pthread_create
+ * fails, or there is no memory for its record), the process ends with
+ * "fatal error: cannot start a thread for the scheduler" (or "… the
+ * system monitor thread", "out of memory allocating a thread") and exit
+ * status 2; goc_go does not return EAGAIN today.
  * When the calling goroutine has filled its processor's run queue, goc_go
  * lets the queued goroutines run before it returns (a spawning loop is
  * paced by the goroutines it starts, so queued goroutines stay bounded).
@@ -341,11 +347,22 @@ typedef struct goc_rwmutex {
 	int32_t reader_wait_;
 } goc_rwmutex;
 
+/* goc_rwmutex_rlock — lock m for reading, waiting (parking) while a writer
+ * holds it or waits for it; any number of readers may hold it at once.
+ * Not recursive: a reader that read-locks again while a writer waits
+ * deadlocks, as in Go. Go: rw.RLock */
 void goc_rwmutex_rlock(goc_rwmutex *m);
-/* Panics "sync: RUnlock of unlocked RWMutex". */
+/* goc_rwmutex_runlock — undo one goc_rwmutex_rlock; the last reader a
+ * waiting writer waits for lets it in. Panics "sync: RUnlock of unlocked
+ * RWMutex" if m is not read-locked. Go: rw.RUnlock */
 void goc_rwmutex_runlock(goc_rwmutex *m);
+/* goc_rwmutex_lock — lock m for writing, waiting (parking) until no other
+ * writer holds it and every reader has left; readers that arrive while it
+ * waits wait behind it. Go: rw.Lock */
 void goc_rwmutex_lock(goc_rwmutex *m);
-/* Panics "sync: Unlock of unlocked RWMutex". */
+/* goc_rwmutex_unlock — unlock a write-locked m and let the readers that
+ * waited for it in. Panics "sync: Unlock of unlocked RWMutex" if m is not
+ * write-locked. Go: rw.Unlock */
 void goc_rwmutex_unlock(goc_rwmutex *m);
 
 /* Once runs a function exactly once. Go: sync.Once */
@@ -404,15 +421,18 @@ goc_chan *goc_timer_chan(goc_timer *t);
 
 /* goc_timer_stop — stop t; true if it stopped a pending firing (a running
  * ticker: true). Once it returns, no value from before it is received.
+ * t may be NULL (as for goc_timer_free): false, nothing happens.
  * Go 1.23: t.Stop() */
 bool goc_timer_stop(goc_timer *t);
 
 /* goc_timer_reset — re-arm t to fire ns from now (a ticker: set its
  * period); no stale value from before it is received after it returns.
+ * Panics "non-positive interval for goc_timer_reset of a ticker" if t is a
+ * ticker and ns <= 0. t may be NULL: nothing happens.
  * Go 1.23: t.Reset(d) */
 void goc_timer_reset(goc_timer *t, int64_t ns);
 
-/* goc_timer_free — stop t and free it (and its channel). */
+/* goc_timer_free — stop t and free it (and its channel); t may be NULL. */
 void goc_timer_free(goc_timer *t);
 
 /* goc_after_func — run fn(arg) in its own goroutine ns from now. The

@@ -14,6 +14,7 @@ set -euo pipefail
 build_pkgs=(cmake gcc make)
 test_pkgs=(
 	cmake gcc clang make pkg-config
+	clang-format                   # format stage (clang-format 14 on Debian 12)
 	valgrind                       # memcheck stage; also valgrind/valgrind.h
 	libclang-rt-14-dev             # clang's ASan/TSan runtimes
 	qemu-user                      # runs the aarch64 tests

@@ -7,6 +7,8 @@
 #
 # Stages (each in its own build tree under build/, kept between runs so a
 # rerun only rebuilds what changed):
+#   format    make format-check: clang-format (.clang-format) would change
+#             no file; alone: scripts/test.sh format (or make format-check)
 #   gcc       gcc,   -DGOC_WERROR=ON, ctest
 #   clang     clang, -DGOC_WERROR=ON, ctest
 #   asan      gcc,   AddressSanitizer, GOC_TEST_SCALE=10, ctest
@@ -16,6 +18,10 @@
 #   valgrind  memcheck on examples/tour of the gcc tree
 #   install   cmake --install into a scratch prefix, then build and run a
 #             consumer with pkg-config and with find_package(goc)
+#
+# ctest runs every case of every test executable as a test of its own
+# (tests/CMakeLists.txt): the counts below are cases; a case that cannot
+# run in a configuration (no second CPU, a sanitizer, …) counts as skipped.
 #
 # Any sanitizer report fails its test: ASAN_OPTIONS and TSAN_OPTIONS below
 # stop at the first report with a non-zero exit status (anything already in
@@ -28,14 +34,17 @@ ROOT=$PWD
 B=${GOC_TEST_BUILD:-build}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 CTEST_JOBS=${CTEST_JOBS:-2}
-ALL_STAGES=(gcc clang asan tsan aarch64 valgrind install)
+ALL_STAGES=(format gcc clang asan tsan aarch64 valgrind install)
 
 # LeakSanitizer scans thread stacks, not goroutine stacks (goc's own
 # mappings): what only a goroutine still running at exit points to would
 # be reported as leaked (the prime sieve's filters). So leaks are not
 # checked; every other ASan report is.
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=23:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+# TSan sleeps atexit_sleep_ms (1 s by default) at exit while other threads
+# run, to watch them a little longer; every case is a process of its own,
+# so 100 ms keeps the stage minutes shorter.
+export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:atexit_sleep_ms=100${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 # ctest prints a failing test's output; keep it readable.
 export CTEST_OUTPUT_ON_FAILURE=1
 export CLICOLOR=0
@@ -88,17 +97,27 @@ run_ctest()
 {
 	local stage=$1 dir=$2 log=$B/test-logs/$1.log
 	shift 2
-	local rc line
-	(cd "$dir" && "$@" ctest --output-on-failure -j "$CTEST_JOBS") 2>&1 | tee -a "$log"
+	local rc line out=$B/test-logs/$stage.ctest
+	# One line a test is too much for the console (hundreds of cases): it
+	# shows failures (with their output), timeouts and the summary; the
+	# whole output goes to the stage's log.
+	(cd "$dir" && "$@" ctest --output-on-failure -j "$CTEST_JOBS") 2>&1 | tee "$out" |
+		grep --line-buffered -vE '^ *Start +[0-9]+: |^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*( Passed|\*\*\*Skipped) |^Label Time Summary:|^[a-z_0-9]+ += +[0-9.]+ sec\*proc'
 	rc=${PIPESTATUS[0]}
-	# "100% tests passed, 0 tests failed out of 12"
-	line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+	cat "$out" >>"$log"
+	# "100% tests passed, 0 tests failed out of 12"; skipped tests count
+	# as passed there, and are listed as "  12 - name (Skipped)".
+	line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$out" | tail -n 1)
 	if [ -n "$line" ]; then
-		local failed total
+		local failed total skipped
 		failed=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
 		total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
-		S_PASS[$stage]=$((total - failed))
+		skipped=$(grep -cE '^[[:space:]]*[0-9]+ - .* \(Skipped\)$' "$out")
+		S_PASS[$stage]=$((total - failed - skipped))
 		S_FAIL[$stage]=$failed
+		if [ "$skipped" -gt 0 ]; then
+			S_NOTE[$stage]="${S_NOTE[$stage]:+${S_NOTE[$stage]}; }$skipped skipped"
+		fi
 		if [ "$total" -eq 0 ]; then
 			S_NOTE[$stage]="no tests"
 			return 1
@@ -112,6 +131,39 @@ run_ctest()
 }
 
 # ---- stages --------------------------------------------------------------
+
+stage_format()
+{
+	local log=$B/test-logs/format.log
+	if ! command -v clang-format >/dev/null; then
+		echo "    needs clang-format (scripts/deps.sh format)"
+		return 1
+	fi
+	local version
+	version=$(clang-format --version)
+	case "$version" in
+	*" version 14."*) ;;
+	*) S_NOTE[format]="not clang-format 14: may disagree with CI" ;;
+	esac
+	echo "    make format-check ($version)"
+	make --no-print-directory format-check >"$log" 2>&1
+	local rc=$? line
+	grep -v '^deps:' "$log" | sed 's/^/    /'
+	line=$(grep -E '^format-check: [0-9]+ of [0-9]+ files' "$log")
+	if [ -z "$line" ]; then
+		S_FAIL[format]=1
+		return 1
+	fi
+	local bad n
+	bad=$(sed -E 's/^format-check: ([0-9]+) of.*/\1/' <<<"$line")
+	n=$(sed -E 's/.* of ([0-9]+) files.*/\1/' <<<"$line")
+	S_PASS[format]=$((n - bad))
+	S_FAIL[format]=$bad
+	if [ "$rc" -ne 0 ]; then
+		echo "    make format FILES='...' rewrites them (clang-format -i)"
+	fi
+	return "$rc"
+}
 
 stage_gcc()
 {

@@ -147,6 +147,8 @@ GOC_API goc_chan *goc_timer_chan(goc_timer *t) { return t ? t->c : NULL; }
 
 GOC_API bool goc_timer_stop(goc_timer *tm)
 {
+	if (!tm)
+		return false;
 	spin_lock(&tm->op_lock);
 	bool stopped = disarm(tm) || tm->period > 0;
 	spin_unlock(&tm->op_lock);
@@ -155,6 +157,8 @@ GOC_API bool goc_timer_stop(goc_timer *tm)
 
 GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
 {
+	if (!tm)
+		return;
 	spin_lock(&tm->op_lock);
 	disarm(tm);
 	if (tm->period > 0) {

@@ -1,7 +1,7 @@
 # Sync primitives (Mutex, RWMutex, Once, Cond) and timers (Timer, Ticker,
 # AfterFunc): one executable per concern. Included from CMakeLists.txt,
 # where goc_test(name [TIMEOUT s] [SERIAL]) is defined. Shared helpers:
-# sync_helpers.h.
+# helpers.h.
 goc_test(test_mutex)
 # Measures lock waits against a bound: wants the CPUs to itself.
 goc_test(test_mutex_fairness SERIAL)

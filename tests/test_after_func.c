@@ -8,9 +8,7 @@
  * started). reset re-arms it: fn runs again. free stops it first. fn may
  * stop, reset or free its own timer.
  */
-#include "sync_helpers.h"
-
-#define PATIENCE (5 * GOC_SECOND)
+#include "helpers.h"
 
 struct call {
 	_Atomic int runs;
@@ -268,7 +266,7 @@ static int fn_may_free_its_own_timer(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(fn_runs_in_its_own_goroutine_after_at_least_ns),
 	CASE(after_func_timer_has_no_channel),
 	CASE(each_run_is_a_new_goroutine),
@@ -282,4 +280,6 @@ TEST_MAIN(
 	CASE(free_of_a_pending_after_func_stops_it),
 	CASE(fn_may_reset_its_own_timer),
 	CASE(fn_may_free_its_own_timer),
-)
+};
+
+TEST_MAIN(cases)

@@ -9,7 +9,7 @@
  * channel blocks forever: a goroutine blocked on one does not keep main
  * from ending, and main blocked on one, alone, is Go's deadlock.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 struct point3 { /* 24 bytes */
 	int64_t x, y, z;
@@ -128,13 +128,11 @@ static int buffered_values_are_copied_at_send(void)
 	p = (struct point3){0, 0, 0};
 	struct point3 got;
 	expect_status(goc_chan_recv(c, &got), GOC_OK);
-	expect(got.x == 1 && got.y == 2 && got.z == 3,
-	       "received {%lld, %lld, %lld}", (long long)got.x, (long long)got.y,
-	       (long long)got.z);
+	expect(got.x == 1 && got.y == 2 && got.z == 3, "received {%lld, %lld, %lld}",
+	       (long long)got.x, (long long)got.y, (long long)got.z);
 	expect_status(goc_chan_recv(c, &got), GOC_OK);
-	expect(got.x == -1 && got.y == -2 && got.z == -3,
-	       "received {%lld, %lld, %lld}", (long long)got.x, (long long)got.y,
-	       (long long)got.z);
+	expect(got.x == -1 && got.y == -2 && got.z == -3, "received {%lld, %lld, %lld}",
+	       (long long)got.x, (long long)got.y, (long long)got.z);
 	goc_chan_release(c);
 	return 0;
 }
@@ -168,7 +166,8 @@ static int unbuffered_values_are_copied_between_goroutines(void)
 /* Values of sizes 1 … 4096 arrive intact, and exactly elem_size bytes
  * are written into the receiver's variable (guard bytes around it). */
 enum { GUARD = 16, BIGGEST = 4096 };
-static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 24, 33, 100, 1000, BIGGEST};
+static const size_t sizes[] = {1,  2,  3,  4,  5,   7,    8,      9,
+                               12, 16, 24, 33, 100, 1000, BIGGEST};
 
 struct sized {
 	goc_chan *c;
@@ -203,10 +202,12 @@ static void expect_sized_values(struct sized *s)
 		expect(memcmp(buf + GUARD, want, s->size) == 0,
 		       "value %d of %zu bytes arrived changed", k, s->size);
 		for (size_t i = 0; i < GUARD; i++) {
-			expect(buf[i] == 0xEE, "a receive of %zu bytes wrote before "
-			       "the variable", s->size);
-			expect(buf[GUARD + s->size + i] == 0xEE, "a receive of %zu "
-			       "bytes wrote %zu bytes past the variable", s->size, i + 1);
+			expect(buf[i] == 0xEE,
+			       "a receive of %zu bytes wrote before the variable",
+			       s->size);
+			expect(buf[GUARD + s->size + i] == 0xEE,
+			       "a receive of %zu bytes wrote %zu bytes past the variable",
+			       s->size, i + 1);
 		}
 	}
 }
@@ -350,10 +351,11 @@ static void expect_per_sender_order(size_t cap)
 	for (long k = 0; k < (long)n * SENDERS; k++) {
 		struct tagged v;
 		goc_chan_recv(c, &v);
-		expect(v.sender >= 0 && v.sender < SENDERS, "a value came from "
-		       "sender %d", v.sender);
-		expect(v.seq == next[v.sender], "sender %d's value %d came when %d "
-		       "was next", v.sender, v.seq, next[v.sender]);
+		expect(v.sender >= 0 && v.sender < SENDERS,
+		       "a value came from sender %d", v.sender);
+		expect(v.seq == next[v.sender],
+		       "sender %d's value %d came when %d was next", v.sender, v.seq,
+		       next[v.sender]);
 		next[v.sender]++;
 	}
 	goc_chan_release(c);
@@ -454,8 +456,8 @@ static void expect_receivers_in_arrival_order(size_t cap)
 		goc_chan_send(c, &i);
 	goc_wg_wait(&wg);
 	for (int i = 0; i < WAITERS; i++)
-		expect(w[i].got == i, "receiver %d (the %d-th to wait) got value %d",
-		       i, i + 1, w[i].got);
+		expect(w[i].got == i, "receiver %d (the %d-th to wait) got value %d", i,
+		       i + 1, w[i].got);
 	goc_chan_release(c);
 }
 
@@ -530,7 +532,7 @@ static int main_receiving_on_a_channel_nobody_sends_on_is_a_deadlock(void)
 	fail("goc_chan_recv returned with no sender");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(unbuffered_channel_has_cap_and_len_zero),
 	CASE(buffered_channel_reports_its_cap_and_len),
 	CASE(len_and_cap_of_a_nil_channel_are_zero),
@@ -553,11 +555,13 @@ TEST_MAIN(
 	CASE(blocked_receivers_are_served_in_arrival_order),
 	CASE(blocked_receivers_on_an_empty_buffer_are_served_in_arrival_order),
 	CASE(goroutines_blocked_on_a_nil_channel_do_not_keep_main_alive,
-	     .out = "main returns"),
+             .out = "main returns"),
 	EXPECT_EXIT(main_receiving_on_a_nil_channel_alone_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
+                    .timeout = 10),
 	EXPECT_EXIT(main_sending_on_a_nil_channel_alone_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
+                    .timeout = 10),
 	EXPECT_EXIT(main_receiving_on_a_channel_nobody_sends_on_is_a_deadlock, 2,
-	            DEADLOCK, .timeout = 10),
-)
+                    DEADLOCK, .timeout = 10),
+};
+
+TEST_MAIN(cases)

@@ -9,7 +9,7 @@
  * Closing a closed or a nil channel panics. Every panic's first stderr
  * line is "panic: <message> [goroutine N]", and the exit status is 2.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 struct point3 {
 	int64_t x, y, z;
@@ -73,8 +73,8 @@ static void expect_close_wakes_every_receiver(size_t cap)
 	for (int i = 0; i < RECEIVERS + 2; i++) {
 		expect(r[i].status == GOC_CLOSED, "receiver %d got %s", i,
 		       status_name(r[i].status));
-		expect(is_zero(&r[i].got, sizeof r[i].got), "receiver %d's value "
-		       "was not zero-filled: {%llx, %llx, %llx}", i,
+		expect(is_zero(&r[i].got, sizeof r[i].got),
+		       "receiver %d's value was not zero-filled: {%llx, %llx, %llx}", i,
 		       (unsigned long long)r[i].got.x, (unsigned long long)r[i].got.y,
 		       (unsigned long long)r[i].got.z);
 	}
@@ -371,7 +371,7 @@ static int close_of_a_nil_channel_panics_naming_the_goroutine(void)
 	fail("the goroutine did not panic");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(close_wakes_every_waiting_receiver),
 	CASE(close_wakes_every_waiting_receiver_of_an_empty_buffer),
 	CASE(closing_a_signal_channel_broadcasts),
@@ -382,18 +382,21 @@ TEST_MAIN(
 	CASE(send_on_a_closed_channel_with_buffer_room_panics, .status = 2),
 	CASE(send_on_a_closed_signal_channel_panics, .status = 2),
 	CASE(send_on_a_closed_channel_panics_naming_the_goroutine, .status = 2,
-	     .out = "sends"),
+             .out = "sends"),
 	CASE(try_send_on_a_closed_channel_panics, .status = 2),
 	CASE(try_send_on_a_closed_channel_with_buffer_room_panics, .status = 2),
 	CASE(try_send_on_a_closed_full_channel_panics, .status = 2),
 	CASE(send_timeout_on_a_closed_channel_panics, .status = 2),
 	CASE(send_timeout_of_zero_on_a_closed_channel_panics, .status = 2),
 	CASE(waiting_sender_panics_when_the_channel_closes, .status = 2),
-	CASE(waiting_sender_on_a_full_buffer_panics_when_the_channel_closes, .status = 2),
+	CASE(waiting_sender_on_a_full_buffer_panics_when_the_channel_closes,
+             .status = 2),
 	CASE(waiting_sender_in_a_plain_thread_panics_when_the_channel_closes,
-	     .status = 2),
+             .status = 2),
 	CASE(close_of_a_closed_channel_panics, .status = 2),
 	CASE(close_of_a_closed_buffered_channel_with_values_panics, .status = 2),
 	CASE(close_of_a_nil_channel_panics, .status = 2),
 	CASE(close_of_a_nil_channel_panics_naming_the_goroutine, .status = 2),
-)
+};
+
+TEST_MAIN(cases)

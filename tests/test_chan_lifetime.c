@@ -11,7 +11,7 @@
  * to be run under AddressSanitizer too: a use after free or a leak fails
  * them there.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 #define UNREFERENCED "panic: goc_chan_release of unreferenced channel [goroutine "
 
@@ -31,8 +31,8 @@ static int retain_returns_the_channel_and_keeps_it_alive(void)
 
 static int retain_and_release_of_nil_do_nothing(void)
 {
-	expect(goc_chan_retain(NULL) == NULL, "goc_chan_retain(NULL) returned "
-	       "non-NULL");
+	expect(goc_chan_retain(NULL) == NULL,
+	       "goc_chan_retain(NULL) returned non-NULL");
 	goc_chan_release(NULL);
 	goc_chan_release(NULL);
 	return 0;
@@ -75,7 +75,8 @@ static int receiver_of_the_last_value_may_release_at_once(void)
 {
 	long rounds = SCALED(20000);
 	for (long r = 0; r < rounds; r++) {
-		goc_chan *c = make_chan(sizeof(long), (size_t)(r % 2)); /* unbuffered, buffered */
+		/* Unbuffered, then buffered. */
+		goc_chan *c = make_chan(sizeof(long), (size_t)(r % 2));
 		spawn(send_then_release, goc_chan_retain(c));
 		if (r % 3 == 0)
 			goc_yield(); /* vary who comes first */
@@ -183,13 +184,15 @@ static int receiver_of_the_last_value_may_release_while_a_sender_wakes(void)
 
 static int receiver_of_the_last_value_may_release_while_a_select_sender_wakes(void)
 {
-	expect_receiver_may_release_while_the_sender_wakes(select_send_without_a_reference);
+	expect_receiver_may_release_while_the_sender_wakes(
+		select_send_without_a_reference);
 	return 0;
 }
 
 static int receiver_of_the_last_value_may_release_while_a_timed_sender_wakes(void)
 {
-	expect_receiver_may_release_while_the_sender_wakes(timed_send_without_a_reference);
+	expect_receiver_may_release_while_the_sender_wakes(
+		timed_send_without_a_reference);
 	return 0;
 }
 
@@ -292,7 +295,8 @@ static int select_frees_a_channel_released_while_it_waited(void)
 	goc_maxprocs(1);
 	long rounds = SCALED(1000);
 	for (long r = 0; r < rounds; r++) {
-		struct two t = {make_chan(sizeof(int), 0), make_chan(sizeof(int), 0), -2, {0}};
+		struct two t = {
+			make_chan(sizeof(int), 0), make_chan(sizeof(int), 0), -2, {0}};
 		goc_wg_add(&t.done, 1);
 		spawn_blocked(select_two, &t);
 		goc_chan_release(t.dropped);
@@ -345,8 +349,8 @@ static void expect_peer_may_release_after_waking(goc_func waiter, goc_func peer)
 	for (long r = 0; r < rounds; r++) {
 		goc_wg_add(&woken, 1);
 		goc_chan *c = make_chan(sizeof(int), (size_t)(r % 2));
-		spawn_blocked(waiter, c);   /* blocked, holding no reference */
-		spawn(peer, c);             /* takes over main's reference */
+		spawn_blocked(waiter, c); /* blocked, holding no reference */
+		spawn(peer, c);           /* takes over main's reference */
 		goc_wg_wait(&woken);
 	}
 	wait_others_done();
@@ -420,7 +424,7 @@ static int release_below_zero_while_a_goroutine_waits_panics(void)
 	fail("releasing below zero returned");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(retain_returns_the_channel_and_keeps_it_alive),
 	CASE(retain_and_release_of_nil_do_nothing),
 	CASE(each_holder_releases_its_own_reference),
@@ -429,20 +433,22 @@ TEST_MAIN(
 	CASE(sender_may_release_at_once_after_its_value_is_taken),
 	CASE(receiver_of_the_last_value_may_release_while_a_sender_wakes),
 	CASE(receiver_of_the_last_value_may_release_while_a_select_sender_wakes,
-	     .timeout = 20),
+             .timeout = 20),
 	CASE(receiver_of_the_last_value_may_release_while_a_timed_sender_wakes,
-	     .timeout = 20),
+             .timeout = 20),
 	CASE(select_with_timeout_keeps_an_unreferenced_channel_valid),
 	CASE(several_selects_keep_an_unreferenced_channel_valid),
 	CASE(recv_timeout_keeps_an_unreferenced_channel_valid),
 	CASE(send_timeout_keeps_an_unreferenced_channel_valid),
 	CASE(select_frees_a_channel_released_while_it_waited),
 	CASE(timed_receiver_without_a_reference_survives_the_sender_releasing,
-	     .timeout = 20),
+             .timeout = 20),
 	CASE(timed_receiver_without_a_reference_survives_the_closer_releasing,
-	     .timeout = 20),
+             .timeout = 20),
 	CASE(select_without_a_reference_survives_the_sender_releasing, .timeout = 20),
 	CASE(receiver_without_a_reference_survives_the_sender_releasing),
 	CASE(release_of_a_channel_no_longer_referenced_panics, .status = 2),
 	CASE(release_below_zero_while_a_goroutine_waits_panics, .status = 2),
-)
+};
+
+TEST_MAIN(cases)

@@ -9,7 +9,7 @@
  * try_* would block and *_timeout time out. A value whose operation timed
  * out was not delivered.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 /* ---- try_* ---- */
 
@@ -430,7 +430,7 @@ static int main_waiting_with_a_timeout_alone_is_not_a_deadlock(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(try_on_an_unbuffered_channel_without_a_peer_would_block),
 	CASE(try_send_hands_the_value_to_a_waiting_receiver),
 	CASE(try_recv_takes_the_value_of_a_waiting_sender),
@@ -453,4 +453,6 @@ TEST_MAIN(
 	CASE(timeouts_on_a_nil_channel_time_out),
 	CASE(waiters_that_timed_out_leave_the_queue),
 	CASE(main_waiting_with_a_timeout_alone_is_not_a_deadlock),
-)
+};
+
+TEST_MAIN(cases)

@@ -41,7 +41,7 @@
  * and all of them again with one processor. Rational arithmetic is
  * checked for overflow: a computation that ran away would fail loudly.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 /* Coefficients checked per series: degrees 0 .. N - 1 (11! < 2^26). */
 enum { N = 12 };
@@ -546,9 +546,10 @@ static void expect_series(series s, const char *name, rat (*want)(int64_t))
 {
 	for (int64_t n = 0; n < N; n++) {
 		rat got = get(s), w = want(n);
-		expect(rat_eq(got, w), "coefficient %lld of %s is %lld/%lld, "
-		       "expected %lld/%lld", (long long)n, name, (long long)got.num,
-		       (long long)got.den, (long long)w.num, (long long)w.den);
+		expect(rat_eq(got, w),
+		       "coefficient %lld of %s is %lld/%lld, expected %lld/%lld",
+		       (long long)n, name, (long long)got.num, (long long)got.den,
+		       (long long)w.num, (long long)w.den);
 	}
 }
 
@@ -656,7 +657,7 @@ static int every_identity_on_one_processor(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(rationals_are_exact_and_normalised),
 	CASE(exp_is_one_plus_its_own_integral),
 	CASE(exp_squared_is_exp_of_2x),
@@ -667,4 +668,6 @@ TEST_MAIN(
 	CASE(sin_and_cos_from_their_integrals),
 	CASE(sin_squared_plus_cos_squared_is_one),
 	CASE(every_identity_on_one_processor, .env = {"GOC_MAXPROCS=1"}),
-)
+};
+
+TEST_MAIN(cases)

@@ -8,7 +8,7 @@
  * counting semaphore, ping-pong, a ring of goroutines passing a token and
  * Rob Pike's daisy chain.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 /* ---- the prime sieve ---- */
 
@@ -58,7 +58,8 @@ static void filter(void *arg)
 			break;
 		if (v % f.prime == 0)
 			continue;
-		goc_case snd[] = {GOC_CASE_SEND(f.out, &v), GOC_CASE_RECV(f.quit, NULL)};
+		goc_case snd[] = {GOC_CASE_SEND(f.out, &v),
+		                  GOC_CASE_RECV(f.quit, NULL)};
 		if (goc_select(snd, 2) == 1)
 			break;
 	}
@@ -102,7 +103,8 @@ static int prime_sieve_finds_the_first_100_primes(void)
 		       want[i]);
 		goc_chan *next = make_chan(sizeof(int), 0);
 		struct filter *f = xmalloc(sizeof *f);
-		*f = (struct filter){ch, goc_chan_retain(next), goc_chan_retain(quit), prime};
+		*f = (struct filter){ch, goc_chan_retain(next), goc_chan_retain(quit),
+		                     prime};
 		go_counted(filter, f); /* ch's reference passes to the filter */
 		ch = next;
 	}
@@ -238,7 +240,8 @@ static int merge_of_sorted_streams_is_sorted_and_complete(void)
 	goc_chan *all = merge_tree(streams, 0, STREAMS);
 	long v, next = 0;
 	while (goc_chan_recv(all, &v) == GOC_OK) {
-		expect(v == next, "the merged stream gave %ld where %ld was next", v, next);
+		expect(v == next, "the merged stream gave %ld where %ld was next", v,
+		       next);
 		next++;
 	}
 	expect_eq(next, limit);
@@ -283,7 +286,8 @@ static void submit_jobs(void *arg)
 
 static int worker_pool_computes_every_job_once(void)
 {
-	struct pool p = {make_chan(sizeof(long), 100), make_chan(sizeof(long), 100), {0}};
+	struct pool p = {
+		make_chan(sizeof(long), 100), make_chan(sizeof(long), 100), {0}};
 	enum { WORKERS = 16 };
 	goc_wg_add(&p.workers, WORKERS);
 	for (int i = 0; i < WORKERS; i++)
@@ -428,8 +432,9 @@ static int token_goes_round_a_ring_of_1000_goroutines(void)
 		goc_chan_send(links[0], &token);
 		expect_status(goc_chan_recv(links[RING - 1], &token), GOC_OK);
 		token++; /* main's own hop */
-		expect(token == (lap + 1) * RING, "after lap %ld the token is %ld, "
-		       "expected %ld", lap + 1, token, (lap + 1) * RING);
+		expect(token == (lap + 1) * RING,
+		       "after lap %ld the token is %ld, expected %ld", lap + 1, token,
+		       (lap + 1) * RING);
 	}
 	for (int i = 0; i < RING; i++)
 		goc_chan_release(links[i]);
@@ -477,7 +482,7 @@ static int daisy_chain_of_whispers(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(prime_sieve_finds_the_first_100_primes),
 	CASE(fibonacci_with_a_quit_channel),
 	CASE(merge_of_sorted_streams_is_sorted_and_complete),
@@ -487,4 +492,6 @@ TEST_MAIN(
 	CASE(ping_pong_buffered, .timeout = 60),
 	CASE(token_goes_round_a_ring_of_1000_goroutines, .timeout = 60),
 	CASE(daisy_chain_of_whispers),
-)
+};
+
+TEST_MAIN(cases)

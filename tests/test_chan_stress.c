@@ -5,7 +5,7 @@
  * concurrently. Counts go through SCALED() and every case is bounded in
  * time; run under the sanitizers too.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 static uint32_t rnd(uint32_t *s)
 {
@@ -86,7 +86,8 @@ static void close_after_producers(void *arg)
 
 static void expect_every_value_once(size_t cap)
 {
-	struct mpmc m = {make_chan(sizeof(long), cap), SCALED(100000), {0}, {0}, {0}, 0};
+	struct mpmc m = {
+		make_chan(sizeof(long), cap), SCALED(100000), {0}, {0}, {0}, 0};
 	bitmap_init(&m.seen, m.per_producer * PRODUCERS);
 	goc_wg_add(&m.producers, PRODUCERS);
 	goc_wg_add(&m.consumers, CONSUMERS);
@@ -171,8 +172,9 @@ static void close_both_after_producers(void *arg)
 
 static int many_producers_and_consumers_through_select(void)
 {
-	struct mpmc2 m = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 16),
-	                  SCALED(50000), {0}, {0}, {0}, 0};
+	struct mpmc2 m = {.a = make_chan(sizeof(long), 0),
+	                  .b = make_chan(sizeof(long), 16),
+	                  .per_producer = SCALED(50000)};
 	bitmap_init(&m.seen, m.per_producer * PRODUCERS);
 	goc_wg_add(&m.producers, PRODUCERS);
 	goc_wg_add(&m.consumers, CONSUMERS);
@@ -303,8 +305,9 @@ static int close_racing_with_blocked_receivers(void)
 			goc_yield(); /* close at varying moments */
 		goc_chan_close(race.c);
 		goc_wg_wait(&race.receivers);
-		expect(atomic_load(&race.received) == values, "round %ld: %ld values "
-		       "received of %ld sent", r, atomic_load(&race.received), values);
+		expect(atomic_load(&race.received) == values,
+		       "round %ld: %ld values received of %ld sent", r,
+		       atomic_load(&race.received), values);
 		goc_chan_release(race.c);
 	}
 	return 0;
@@ -361,11 +364,9 @@ static int close_racing_with_blocked_senders_panics(void)
 static int close_racing_with_blocked_senders_panics_every_time(void)
 {
 	long runs = SCALED(500);
-	for (long i = 0; i < runs; i++) {
-		struct child_outcome o;
-		run_in_child(close_while_senders_wait, 30, &o);
-		expect_child_panics(&o, SEND_ON_CLOSED);
-	}
+	for (long i = 0; i < runs; i++)
+		run_in_child(EXPECT_EXIT(close_racing_with_blocked_senders_panics, 2,
+		                         SEND_ON_CLOSED, .timeout = 30));
 	return 0;
 }
 
@@ -404,12 +405,13 @@ static void recv_with_short_timeouts(void *arg)
 		long v = 0;
 		int st;
 		if (i % 2) {
-			st = goc_chan_recv_timeout(t->c, &v, (int64_t)(rnd(&seed) % 50000));
+			st = goc_chan_recv_timeout(t->c, &v,
+			                           (int64_t)(rnd(&seed) % 50000));
 		} else {
 			goc_case cs[] = {GOC_CASE_RECV(t->c, &v)};
-			st = goc_select_timeout(cs, 1, (int64_t)(rnd(&seed) % 50000)) == 0
-			             ? cs[0].status
-			             : GOC_TIMEOUT;
+			int chosen = goc_select_timeout(cs, 1,
+			                                (int64_t)(rnd(&seed) % 50000));
+			st = chosen == 0 ? cs[0].status : GOC_TIMEOUT;
 		}
 		if (st == GOC_OK) {
 			atomic_fetch_add(&t->received, 1);
@@ -424,7 +426,8 @@ static void recv_with_short_timeouts(void *arg)
 static void expect_timeouts_lose_nothing(size_t cap)
 {
 	enum { SIDE = 4 };
-	struct timed t = {make_chan(sizeof(long), cap), SCALED(100000), 0, 0, 0, 0, {0}};
+	struct timed t = {
+		make_chan(sizeof(long), cap), SCALED(100000), 0, 0, 0, 0, {0}};
 	goc_wg_add(&t.done, 2 * SIDE);
 	for (int i = 0; i < SIDE; i++) {
 		spawn(send_with_short_timeouts, &t);
@@ -437,8 +440,8 @@ static void expect_timeouts_lose_nothing(size_t cap)
 		atomic_fetch_add(&t.received, 1);
 		atomic_fetch_add(&t.received_sum, v);
 	}
-	expect(atomic_load(&t.sent) == atomic_load(&t.received), "%ld sends "
-	       "succeeded but %ld receives", atomic_load(&t.sent),
+	expect(atomic_load(&t.sent) == atomic_load(&t.received),
+	       "%ld sends succeeded but %ld receives", atomic_load(&t.sent),
 	       atomic_load(&t.received));
 	expect(atomic_load(&t.sent_sum) == atomic_load(&t.received_sum),
 	       "the values sent sum to %lld, those received to %lld",
@@ -514,8 +517,9 @@ static int selects_mixing_sends_and_receives_conserve_values(void)
 		}
 		goc_chan_release(m.c[k]);
 	}
-	expect(atomic_load(&m.sent) == atomic_load(&m.received), "%ld sent, %ld "
-	       "received", atomic_load(&m.sent), atomic_load(&m.received));
+	expect(atomic_load(&m.sent) == atomic_load(&m.received),
+	       "%ld sent, %ld received", atomic_load(&m.sent),
+	       atomic_load(&m.received));
 	expect(atomic_load(&m.sent_sum) == atomic_load(&m.received_sum),
 	       "the values sent sum to %lld, those received to %lld",
 	       atomic_load(&m.sent_sum), atomic_load(&m.received_sum));
@@ -584,7 +588,7 @@ static int short_lived_channels_released_by_both_ends(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(many_producers_and_consumers_unbuffered, .timeout = 120),
 	CASE(many_producers_and_consumers_buffered, .timeout = 120),
 	CASE(many_producers_and_consumers_with_a_buffer_of_one, .timeout = 120),
@@ -592,11 +596,13 @@ TEST_MAIN(
 	CASE(many_producers_and_consumers_with_try_only, .timeout = 120),
 	CASE(close_racing_with_blocked_receivers, .timeout = 120),
 	EXPECT_EXIT(close_racing_with_blocked_senders_panics, 2, SEND_ON_CLOSED,
-	            .timeout = 30),
+                    .timeout = 30),
 	PLAIN_CASE(close_racing_with_blocked_senders_panics_every_time, .timeout = 240),
 	CASE(timeouts_racing_with_peers_unbuffered, .timeout = 120),
 	CASE(timeouts_racing_with_peers_buffered, .timeout = 120),
 	CASE(selects_mixing_sends_and_receives_conserve_values, .timeout = 120),
 	CASE(retain_and_release_race_with_traffic, .timeout = 120),
 	CASE(short_lived_channels_released_by_both_ends, .timeout = 120),
-)
+};
+
+TEST_MAIN(cases)

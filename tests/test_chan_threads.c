@@ -6,7 +6,7 @@
  * thread until it can proceed, while goroutines go on running; timeouts
  * and select work the same. Goroutines and threads talk both ways.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 struct link {
 	goc_chan *c;
@@ -188,7 +188,8 @@ struct sel_link {
 static void *thread_select(void *arg)
 {
 	struct sel_link *s = arg;
-	goc_case cs[] = {GOC_CASE_RECV(s->a, &s->value), GOC_CASE_RECV(s->b, &s->value)};
+	goc_case cs[] = {GOC_CASE_RECV(s->a, &s->value),
+	                 GOC_CASE_RECV(s->b, &s->value)};
 	s->index = goc_select(cs, 2);
 	s->status = cs[s->index < 0 ? 0 : s->index].status;
 	return NULL;
@@ -204,8 +205,8 @@ static void send_on_b_late(void *arg)
 
 static int select_from_a_plain_thread_waits_for_a_goroutine(void)
 {
-	struct sel_link s = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 0),
-	                     -2, -1, 0, 0};
+	struct sel_link s = {
+		make_chan(sizeof(long), 0), make_chan(sizeof(long), 0), -2, -1, 0, 0};
 	spawn(send_on_b_late, &s);
 	thread_join(thread_start(thread_select, &s));
 	expect_eq(s.index, 1);
@@ -240,8 +241,8 @@ static void *thread_timeouts(void *arg)
 
 static int timeouts_from_a_plain_thread(void)
 {
-	struct sel_link s = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 0),
-	                     -2, -1, 0, 0};
+	struct sel_link s = {
+		make_chan(sizeof(long), 0), make_chan(sizeof(long), 0), -2, -1, 0, 0};
 	thread_join(thread_start(thread_timeouts, &s));
 	goc_chan_release(s.a);
 	goc_chan_release(s.b);
@@ -259,8 +260,8 @@ static void *thread_recv_timeout_in_time(void *arg)
 
 static int timed_recv_from_a_plain_thread_succeeds_in_time(void)
 {
-	struct sel_link s = {make_chan(sizeof(long), 0), make_chan(sizeof(long), 0),
-	                     -2, -1, 0, 0};
+	struct sel_link s = {
+		make_chan(sizeof(long), 0), make_chan(sizeof(long), 0), -2, -1, 0, 0};
 	spawn(send_on_b_late, &s);
 	thread_join(thread_start(thread_recv_timeout_in_time, &s));
 	expect_eq(s.status, GOC_OK);
@@ -324,7 +325,8 @@ static int waking_a_plain_thread_then_waiting_for_it_is_not_a_deadlock(void)
 {
 	long rounds = SCALED(300);
 	for (long i = 0; i < rounds; i++) {
-		struct rally r = {make_chan(sizeof(long), 0), make_chan(sizeof(int), 0), 1};
+		struct rally r = {make_chan(sizeof(long), 0), make_chan(sizeof(int), 0),
+		                  1};
 		pthread_t t = thread_start(echo_once, &r);
 		if (i % 2) {
 			goc_chan_close(r.ping); /* wakes the thread, or it sees it */
@@ -380,7 +382,7 @@ static int main_thread_before_any_goroutine_uses_a_buffered_channel(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(plain_thread_blocks_on_recv_until_a_goroutine_sends),
 	CASE(plain_thread_blocks_on_send_until_a_goroutine_receives),
 	CASE(goroutine_blocks_on_recv_until_a_plain_thread_sends),
@@ -395,4 +397,6 @@ TEST_MAIN(
 	CASE(waking_a_plain_thread_then_waiting_for_it_is_not_a_deadlock),
 	PLAIN_CASE(main_thread_without_goc_main_receives_from_a_goroutine),
 	PLAIN_CASE(main_thread_before_any_goroutine_uses_a_buffered_channel),
-)
+};
+
+TEST_MAIN(cases)

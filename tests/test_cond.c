@@ -10,7 +10,7 @@
  * and neither has goc's: some cases below rely on it. Waits and signals
  * from plain threads: test_sync_threads.c.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 static goc_mutex mu;
 static goc_cond cond;
@@ -317,6 +317,7 @@ static void wait_for_local(void *arg)
 
 static void cond_on_own_stack(void *arg)
 {
+	(void)arg;
 	struct local_cond l = {0};
 	goc_wg_add(&l.wg, 3);
 	for (int i = 0; i < 3; i++)
@@ -327,22 +328,16 @@ static void cond_on_own_stack(void *arg)
 	goc_cond_broadcast(&l.cond);
 	goc_mutex_unlock(&l.mu);
 	goc_wg_wait(&l.wg);
-	goc_wg_done(arg);
 }
 
 static int cond_on_a_goroutine_stack(void)
 {
 	goc_maxprocs(2);
-	long n = SCALED(10000);
-	goc_wg all = {0};
-	goc_wg_add(&all, n);
-	for (long i = 0; i < n; i++)
-		spawn(cond_on_own_stack, &all);
-	goc_wg_wait(&all);
+	run_goroutines(SCALED(10000), cond_on_own_stack, NULL);
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(wait_unlocks_the_mutex_and_locks_it_again),
 	CASE(signal_wakes_exactly_one_waiter_in_fifo_order),
 	CASE(signal_under_the_mutex_wakes_one),
@@ -351,4 +346,6 @@ TEST_MAIN(
 	CASE(ping_pong_through_a_cond_loses_no_signal),
 	CASE(producers_and_consumers_lose_no_signal, .timeout = 90),
 	CASE(cond_on_a_goroutine_stack),
-)
+};
+
+TEST_MAIN(cases)

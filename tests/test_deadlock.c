@@ -4,9 +4,7 @@
  * while something still may: a goroutine's timer is pending, or a thread
  * outside the runtime could still call into it.
  */
-#include "testing.h"
-
-#define DEADLOCK "fatal error: all goroutines are asleep - deadlock!"
+#include "helpers.h"
 
 static goc_wg never; /* nobody ever calls done on it */
 
@@ -156,20 +154,23 @@ static int no_deadlock_while_a_thread_started_before_goc_main_runs(void)
 	return goc_main(main_waits_for_later, 1, argv);
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	EXPECT_EXIT(main_waiting_on_a_wg_nobody_finishes_is_a_deadlock, 2, DEADLOCK,
-	            .out = "main waits", .timeout = 10),
+                    .out = "main waits", .timeout = 10),
 	EXPECT_EXIT(all_goroutines_blocked_is_a_deadlock, 2, DEADLOCK, .timeout = 10),
 	EXPECT_EXIT(all_goroutines_blocked_on_one_processor_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
-	EXPECT_EXIT(all_goroutines_blocked_on_many_processors_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
-	EXPECT_EXIT(deadlock_after_other_goroutines_finished, 2, DEADLOCK, .timeout = 10),
+                    .timeout = 10),
+	EXPECT_EXIT(all_goroutines_blocked_on_many_processors_is_a_deadlock, 2,
+                    DEADLOCK, .timeout = 10),
+	EXPECT_EXIT(deadlock_after_other_goroutines_finished, 2, DEADLOCK,
+                    .timeout = 10),
 	EXPECT_EXIT(plain_thread_blocked_in_goc_too_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
+                    .timeout = 10),
 	CASE(no_deadlock_while_a_goroutine_sleeps),
 	CASE(no_deadlock_while_main_sleeps_alone),
 	CASE(no_deadlock_while_main_sleeps_and_others_are_blocked),
 	CASE(no_deadlock_while_a_plain_thread_will_call_done),
 	PLAIN_CASE(no_deadlock_while_a_thread_started_before_goc_main_runs),
-)
+};
+
+TEST_MAIN(cases)

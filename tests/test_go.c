@@ -2,7 +2,7 @@
  * test_go.c — goc_go and goc_go_attr: starting goroutines, their stacks,
  * and every way a start can fail (EINVAL, ENOMEM).
  */
-#include "testing.h"
+#include "helpers.h"
 
 #include <sys/resource.h>
 
@@ -235,7 +235,8 @@ static int go_fails_with_enomem_when_address_space_runs_out(void)
 			break;
 		}
 		if (++started > 10 * 1000 * 1000)
-			fail("goc_go succeeded %ld times within a 256 MiB limit", started);
+			fail("goc_go succeeded %ld times within a 256 MiB limit",
+			     started);
 	}
 	expect(err == ENOMEM, "goc_go failed with errno %d (%s) after %ld goroutines",
 	       err, strerror(err), started);
@@ -267,7 +268,7 @@ static int go_attr_with_huge_stack_fails_with_enomem(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(go_runs_fn_with_its_arg_and_returns_0),
 	CASE(go_returns_without_waiting_for_fn),
 	CASE(goroutines_start_goroutines),
@@ -281,4 +282,6 @@ TEST_MAIN(
 	CASE(named_goroutine_runs),
 	CASE(go_fails_with_enomem_when_address_space_runs_out),
 	CASE(go_attr_with_huge_stack_fails_with_enomem),
-)
+};
+
+TEST_MAIN(cases)

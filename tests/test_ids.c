@@ -5,7 +5,7 @@
  * across processors a later goroutine may get a smaller id; on one
  * processor they increase in spawn order.
  */
-#include "testing.h"
+#include "helpers.h"
 
 struct idlog {
 	int64_t *ids;
@@ -60,7 +60,8 @@ static void expect_unique_ids(int64_t *ids, long n)
 	qsort(ids, (size_t)n, sizeof *ids, cmp_id);
 	expect(ids[0] > 1, "the smallest id is %lld", (long long)ids[0]);
 	for (long i = 1; i < n; i++)
-		expect(ids[i] != ids[i - 1], "id %lld was given twice", (long long)ids[i]);
+		expect(ids[i] != ids[i - 1], "id %lld was given twice",
+		       (long long)ids[i]);
 }
 
 static int ids_are_unique(void)
@@ -189,11 +190,13 @@ static int id_is_0_on_a_thread_started_by_a_goroutine(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(ids_are_unique),
 	CASE(ids_are_never_reused_after_goroutines_exit, .timeout = 60),
 	CASE(ids_increase_in_spawn_order_on_one_processor),
 	CASE(ids_are_unique_across_concurrent_spawners),
 	PLAIN_CASE(id_is_0_on_a_plain_thread),
 	CASE(id_is_0_on_a_thread_started_by_a_goroutine),
-)
+};
+
+TEST_MAIN(cases)

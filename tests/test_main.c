@@ -6,7 +6,7 @@
  * are doing (Go's rule). Goroutines started before goc_main, from main()'s
  * plain thread, run too, and main still gets id 1.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static int main_goroutine_has_id_1(void)
 {
@@ -33,10 +33,8 @@ static void sleep_forever(void *arg)
 		goc_sleep(ms(1));
 }
 
-static void block_forever(void *arg)
-{
-	goc_wg_wait(arg); /* nobody ever calls done */
-}
+/* Nobody ever calls done. */
+static void block_forever(void *arg) { goc_wg_wait(arg); }
 
 static void spin_forever(void *arg)
 {
@@ -52,7 +50,7 @@ static int main_return_ends_program_while_goroutines_sleep_and_block(void)
 	goc_wg_add(&never, 1);
 	spawn(sleep_forever, NULL);
 	spawn(block_forever, &never);
-	goc_sleep(ms(20)); /* both are running or parked now */
+	goc_sleep(ms(20));                  /* both are running or parked now */
 	printf("unflushed output of main"); /* no newline: still buffered */
 	return 7;
 }
@@ -137,16 +135,18 @@ static int goc_main_macro_runs_fn_as_main_goroutine(void)
 	return goc_main_macro_main(1, argv);
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(main_goroutine_has_id_1),
 	CASE(numgoroutine_is_1_at_start),
 	CASE(main_return_value_is_exit_status, .status = 42),
 	CASE(main_returning_1_exits_with_1, .status = 1),
-	CASE(main_return_ends_program_while_goroutines_sleep_and_block,
-	     .status = 7, .out = "unflushed output of main", .timeout = 10),
-	CASE(main_return_ends_program_while_a_goroutine_computes,
-	     .status = 3, .out = "computing goroutine left behind", .timeout = 10),
+	CASE(main_return_ends_program_while_goroutines_sleep_and_block, .status = 7,
+             .out = "unflushed output of main", .timeout = 10),
+	CASE(main_return_ends_program_while_a_goroutine_computes, .status = 3,
+             .out = "computing goroutine left behind", .timeout = 10),
 	PLAIN_CASE(goroutines_started_before_goc_main_run_and_main_is_still_1),
 	PLAIN_CASE(goc_main_passes_argc_and_argv),
 	PLAIN_CASE(goc_main_macro_runs_fn_as_main_goroutine, .status = 5),
-)
+};
+
+TEST_MAIN(cases)

@@ -6,7 +6,7 @@
  * effect when the call returns, from a goroutine or a plain thread, while
  * goroutines run, and the number of goroutines running at once follows it.
  */
-#include "testing.h"
+#include "helpers.h"
 
 #include <limits.h>
 
@@ -305,10 +305,7 @@ static _Atomic long changes;
 
 /* A worker's result: a hash chain in small pieces; between pieces it
  * yields or sleeps, so processors can come and go under it. */
-static uint64_t hash_step(uint64_t h, uint64_t i)
-{
-	return (h ^ i) * 0x100000001b3ull;
-}
+static uint64_t hash_step(uint64_t h, uint64_t i) { return (h ^ i) * 0x100000001b3ull; }
 
 static uint64_t expected_result(int w, long rounds)
 {
@@ -422,7 +419,7 @@ static int goroutines_shrinking_their_own_processor_return(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(default_is_the_cpu_count_of_the_affinity_mask),
 	PLAIN_CASE(default_follows_a_narrowed_affinity_mask),
 	CASE(env_var_sets_the_default, .env = {"GOC_MAXPROCS=3"}),
@@ -442,4 +439,6 @@ TEST_MAIN(
 	CASE(resizing_while_goroutines_sleep_on_every_processor, .timeout = 60),
 	CASE(maxprocs_changes_while_goroutines_compute_and_sleep, .timeout = 120),
 	CASE(goroutines_shrinking_their_own_processor_return, .timeout = 60),
-)
+};
+
+TEST_MAIN(cases)

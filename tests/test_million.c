@@ -7,7 +7,7 @@
  * some 4 GB of memory (GOC_TEST_SCALE divides the count; ThreadSanitizer
  * cannot follow more than a few thousand).
  */
-#include "testing.h"
+#include "helpers.h"
 
 static goc_wg checked_in, release, finished;
 
@@ -44,6 +44,8 @@ static int million_goroutines_park_on_a_wg_then_are_released(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(million_goroutines_park_on_a_wg_then_are_released, .timeout = 120),
-)
+};
+
+TEST_MAIN(cases)

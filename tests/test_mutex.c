@@ -11,7 +11,7 @@
  * Fairness (starvation mode) is in test_mutex_fairness.c, plain threads
  * in test_sync_threads.c.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 /* ---- lock, unlock, trylock ---- */
 
@@ -70,7 +70,7 @@ static int lock_waits_until_the_holder_unlocks(void)
 
 struct counter {
 	goc_mutex mu;
-	long value;        /* plain: only the mutex protects it */
+	long value;         /* plain: only the mutex protects it */
 	_Atomic int inside; /* holders right now */
 	_Atomic int overlaps;
 	long per_goroutine;
@@ -94,15 +94,22 @@ static void increment_many_times(void *arg)
 	goc_wg_done(&c->done);
 }
 
+/* On two processors, start n goroutines that each increment c's value
+ * many times under its mutex. */
+static void start_incrementers(struct counter *c, int n)
+{
+	goc_maxprocs(2);
+	c->per_goroutine = SCALED(50000);
+	goc_wg_add(&c->done, n);
+	for (int i = 0; i < n; i++)
+		spawn(increment_many_times, c);
+}
+
 static int mutex_excludes_many_goroutines_on_two_processors(void)
 {
 	enum { GOROUTINES = 8 };
-	goc_maxprocs(2);
 	static struct counter c;
-	c.per_goroutine = SCALED(50000);
-	goc_wg_add(&c.done, GOROUTINES);
-	for (int i = 0; i < GOROUTINES; i++)
-		spawn(increment_many_times, &c);
+	start_incrementers(&c, GOROUTINES);
 	goc_wg_wait(&c.done);
 	expect_eq(atomic_load(&c.overlaps), 0);
 	expect_eq(c.value, GOROUTINES * c.per_goroutine);
@@ -112,12 +119,8 @@ static int mutex_excludes_many_goroutines_on_two_processors(void)
 static int mutex_excludes_with_trylock_and_lock_mixed(void)
 {
 	enum { GOROUTINES = 4 };
-	goc_maxprocs(2);
 	static struct counter c;
-	c.per_goroutine = SCALED(50000);
-	goc_wg_add(&c.done, GOROUTINES);
-	for (int i = 0; i < GOROUTINES; i++)
-		spawn(increment_many_times, &c);
+	start_incrementers(&c, GOROUTINES);
 	/* Main goes through trylock only, retrying until it gets in. */
 	long mine = 0, tries = 0;
 	while (mine < c.per_goroutine) {
@@ -228,7 +231,7 @@ static void increment_local(void *arg)
  * has returned (and the stack is reused by the next goroutine). */
 static void contend_on_own_stack(void *arg)
 {
-	goc_wg *outer = arg;
+	(void)arg;
 	goc_mutex mu = {0};
 	long value = 0;
 	goc_wg wg = {0};
@@ -240,18 +243,12 @@ static void contend_on_own_stack(void *arg)
 	goc_mutex_lock(&mu);
 	expect_eq(value, 4 * 50);
 	goc_mutex_unlock(&mu);
-	goc_wg_done(outer);
 }
 
 static int mutex_on_a_goroutine_stack(void)
 {
 	goc_maxprocs(2);
-	long n = SCALED(5000);
-	goc_wg all = {0};
-	goc_wg_add(&all, n);
-	for (long i = 0; i < n; i++)
-		spawn(contend_on_own_stack, &all);
-	goc_wg_wait(&all);
+	run_goroutines(SCALED(5000), contend_on_own_stack, NULL);
 	return 0;
 }
 
@@ -294,7 +291,7 @@ static int unlock_of_unlocked_mutex_panics_naming_the_goroutine(void)
 	fail("the goroutine did not panic");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(zero_mutex_is_unlocked),
 	CASE(trylock_fails_while_locked_and_succeeds_after_unlock),
 	CASE(lock_waits_until_the_holder_unlocks),
@@ -306,5 +303,7 @@ TEST_MAIN(
 	CASE(unlock_of_a_zero_mutex_panics, .status = 2),
 	CASE(second_unlock_panics, .status = 2),
 	CASE(unlock_of_unlocked_mutex_panics_naming_the_goroutine, .status = 2,
-	     .out = "unlocks an unlocked mutex"),
-)
+             .out = "unlocks an unlocked mutex"),
+};
+
+TEST_MAIN(cases)

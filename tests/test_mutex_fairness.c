@@ -21,7 +21,7 @@
  * sleeps wake up: the bound grows by twice the worst of that (a machine
  * that stalls a sleeping thread for 150 ms stalls goroutines too).
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 #define WORST_WAIT_BOUND ms(500)
 
@@ -92,8 +92,8 @@ static struct waits measure_waits(long rounds, int64_t pause)
 static void report(const char *what, struct waits w)
 {
 	printf("%s: %ld waits: worst %.3f ms, mean %.3f ms; a plain thread's "
-	       "1 ms sleeps overslept by up to %.3f ms meanwhile\n", what, w.count,
-	       (double)w.worst / GOC_MILLISECOND,
+	       "1 ms sleeps overslept by up to %.3f ms meanwhile\n",
+	       what, w.count, (double)w.worst / GOC_MILLISECOND,
 	       (double)w.total / (double)w.count / GOC_MILLISECOND,
 	       (double)w.worst_oversleep / GOC_MILLISECOND);
 	int64_t bound = WORST_WAIT_BOUND + 2 * w.worst_oversleep;
@@ -187,9 +187,11 @@ static int waiters_behind_a_greedy_loop_all_get_the_lock(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(tight_lock_loop_does_not_starve_another_goroutine),
 	CASE(two_tight_lock_loops_do_not_starve_a_third_goroutine),
 	CASE(both_sides_make_progress),
 	CASE(waiters_behind_a_greedy_loop_all_get_the_lock),
-)
+};
+
+TEST_MAIN(cases)

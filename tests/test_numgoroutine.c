@@ -6,7 +6,7 @@
  * until it has exited; it lives briefly after its last goc_wg_done, so a
  * count that must drop is polled against a deadline.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static goc_wg release, finished;
 
@@ -136,7 +136,7 @@ static int numgoroutine_works_on_a_plain_thread(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(numgoroutine_is_1_with_only_main),
 	CASE(numgoroutine_counts_goroutines_as_soon_as_started),
 	CASE(numgoroutine_counts_blocked_goroutines_and_drops_back_to_1),
@@ -144,4 +144,6 @@ TEST_MAIN(
 	CASE(numgoroutine_drops_for_goc_exit_and_counts_its_children),
 	CASE(numgoroutine_counts_goroutines_started_by_plain_threads),
 	CASE(numgoroutine_works_on_a_plain_thread),
-)
+};
+
+TEST_MAIN(cases)

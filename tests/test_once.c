@@ -7,7 +7,7 @@
  * Each Once is independent; a zero-initialised Once is ready and may live
  * on a goroutine's stack.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 static _Atomic int runs;
 
@@ -201,6 +201,7 @@ static void use_local_once(void *arg)
 
 static void once_on_own_stack(void *arg)
 {
+	(void)arg;
 	goc_once once = {0};
 	_Atomic int local_runs = 0;
 	goc_wg wg = {0};
@@ -210,22 +211,16 @@ static void once_on_own_stack(void *arg)
 		spawn(use_local_once, &l);
 	goc_wg_wait(&wg);
 	expect_eq(atomic_load(&local_runs), 1);
-	goc_wg_done(arg);
 }
 
 static int once_on_a_goroutine_stack(void)
 {
 	goc_maxprocs(2);
-	long n = SCALED(10000);
-	goc_wg all = {0};
-	goc_wg_add(&all, n);
-	for (long i = 0; i < n; i++)
-		spawn(once_on_own_stack, &all);
-	goc_wg_wait(&all);
+	run_goroutines(SCALED(10000), once_on_own_stack, NULL);
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(fn_runs_exactly_once),
 	CASE(fn_gets_its_argument_and_later_calls_do_not_run_theirs),
 	CASE(different_onces_are_independent),
@@ -234,4 +229,6 @@ TEST_MAIN(
 	CASE(concurrent_callers_on_threads_too_return_after_fn_has_completed),
 	CASE(racing_first_calls_run_fn_once_each_round),
 	CASE(once_on_a_goroutine_stack),
-)
+};
+
+TEST_MAIN(cases)

@@ -3,12 +3,9 @@
  * the first line on stderr, stdio flushed first, exit status 2, whatever
  * the other goroutines are doing.
  */
-#include "testing.h"
+#include "helpers.h"
 
-static int panic_in_main_prints_the_message_and_exits_2(void)
-{
-	goc_panic("boom");
-}
+static int panic_in_main_prints_the_message_and_exits_2(void) { goc_panic("boom"); }
 
 static int panic_formats_its_message(void)
 {
@@ -76,23 +73,22 @@ static int panic_on_a_plain_thread_exits_2(void)
 	fail("the thread did not panic");
 }
 
-static int panic_before_goc_main_exits_2(void)
-{
-	goc_panic("before goc_main");
-}
+static int panic_before_goc_main_exits_2(void) { goc_panic("before goc_main"); }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(panic_in_main_prints_the_message_and_exits_2, .status = 2,
-	     .err_line = "panic: boom [goroutine 1]"),
+             .err_line = "panic: boom [goroutine 1]"),
 	CASE(panic_formats_its_message, .status = 2,
-	     .err_line = "panic: 42 is the answer 0.50 x% [goroutine 1]"),
+             .err_line = "panic: 42 is the answer 0.50 x% [goroutine 1]"),
 	CASE(panic_in_a_goroutine_names_that_goroutine, .status = 2),
 	CASE(panic_flushes_stdout_first, .status = 2,
-	     .out = "line one\nno newline at the end",
-	     .err_line = "panic: after output [goroutine 1]"),
+             .out = "line one\nno newline at the end",
+             .err_line = "panic: after output [goroutine 1]"),
 	CASE(panic_ends_the_process_while_others_run, .status = 2,
-	     .err_line = "panic: with company [goroutine 1]", .timeout = 10),
+             .err_line = "panic: with company [goroutine 1]", .timeout = 10),
 	EXPECT_EXIT(panic_on_a_plain_thread_exits_2, 2, "panic: from a plain thread"),
 	PLAIN_CASE(panic_before_goc_main_exits_2, .status = 2,
-	           .err = "panic: before goc_main"),
-)
+                   .err = "panic: before goc_main"),
+};
+
+TEST_MAIN(cases)

@@ -8,7 +8,7 @@
  * RWMutex", Unlock without the write lock "sync: Unlock of unlocked
  * RWMutex" (first stderr line "panic: … [goroutine N]", exit status 2).
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 /* ---- readers together ---- */
 
@@ -148,7 +148,8 @@ static void mixed_writer(void *arg)
 	long rounds = (long)(intptr_t)arg;
 	for (long i = 0; i < rounds; i++) {
 		goc_rwmutex_lock(&rw);
-		if (atomic_fetch_add(&writers_in, 1) != 0 || atomic_load(&readers_in) != 0)
+		if (atomic_fetch_add(&writers_in, 1) != 0 ||
+		    atomic_load(&readers_in) != 0)
 			atomic_fetch_add(&overlaps, 1);
 		pair_a++;
 		if (i % 16 == 0)
@@ -167,7 +168,8 @@ static int writers_exclude_readers_and_writers_under_contention(void)
 	long rounds = SCALED(20000);
 	goc_wg_add(&done, READERS + WRITERS);
 	for (int i = 0; i < READERS + WRITERS; i++)
-		spawn(i % 3 == 0 ? mixed_writer : mixed_reader, (void *)(intptr_t)rounds);
+		spawn(i % 3 == 0 ? mixed_writer : mixed_reader,
+		      (void *)(intptr_t)rounds);
 	goc_wg_wait(&done);
 	expect_eq(atomic_load(&overlaps), 0);
 	expect_eq(atomic_load(&torn_reads), 0);
@@ -297,6 +299,7 @@ static void use_local_rw(void *arg)
 
 static void rwmutex_on_own_stack(void *arg)
 {
+	(void)arg;
 	goc_rwmutex local = {0};
 	long value = 0;
 	goc_wg wg = {0};
@@ -308,18 +311,12 @@ static void rwmutex_on_own_stack(void *arg)
 	goc_rwmutex_rlock(&local);
 	expect_eq(value, 4 * 5);
 	goc_rwmutex_runlock(&local);
-	goc_wg_done(arg);
 }
 
 static int rwmutex_on_a_goroutine_stack(void)
 {
 	goc_maxprocs(2);
-	long n = SCALED(3000);
-	goc_wg all = {0};
-	goc_wg_add(&all, n);
-	for (long i = 0; i < n; i++)
-		spawn(rwmutex_on_own_stack, &all);
-	goc_wg_wait(&all);
+	run_goroutines(SCALED(3000), rwmutex_on_own_stack, NULL);
 	return 0;
 }
 
@@ -400,7 +397,7 @@ static int unlock_panic_names_the_goroutine(void)
 	fail("the goroutine did not panic");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(zero_rwmutex_is_unlocked),
 	CASE(many_readers_hold_the_lock_at_once),
 	CASE(writer_waits_for_readers_to_leave),
@@ -417,4 +414,6 @@ TEST_MAIN(
 	CASE(second_unlock_panics, .status = 2),
 	CASE(runlock_panic_names_the_goroutine, .status = 2, .out = "runlocks"),
 	CASE(unlock_panic_names_the_goroutine, .status = 2, .out = "unlocks"),
-)
+};
+
+TEST_MAIN(cases)

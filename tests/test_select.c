@@ -12,7 +12,7 @@
  * appear in several cases, sends and receives mix, and more than
  * GOC_SELECT_STACK_CASES cases work. (Fairness: test_select_fairness.)
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 static goc_chan *make_int_chan(size_t cap) { return make_chan(sizeof(int), cap); }
 
@@ -304,7 +304,8 @@ static int main_in_a_select_of_nil_channels_alone_is_a_deadlock(void)
 
 static int select_try_returns_minus_one_when_nothing_is_ready(void)
 {
-	goc_chan *u = make_int_chan(0), *empty = make_int_chan(1), *full = make_int_chan(1);
+	goc_chan *u = make_int_chan(0), *empty = make_int_chan(1),
+		 *full = make_int_chan(1);
 	int v = 1;
 	goc_chan_send(full, &v);
 	goc_case cs[] = {GOC_CASE_RECV(u, &v), GOC_CASE_SEND(u, &v),
@@ -402,7 +403,8 @@ static int select_try_send_case_on_a_closed_channel_panics(void)
 	int v = 1;
 	static goc_chan *other;
 	other = make_int_chan(0);
-	goc_case cs[] = {GOC_CASE_RECV(other, &v), GOC_CASE_SEND(closed_int_chan(0), &v)};
+	goc_case cs[] = {GOC_CASE_RECV(other, &v),
+	                 GOC_CASE_SEND(closed_int_chan(0), &v)};
 	expect_stderr_line("panic: send on closed channel [goroutine 1]");
 	goc_select_try(cs, 2);
 	fail("the select returned");
@@ -552,7 +554,8 @@ static void many_release(struct many *m)
 
 static int select_with_more_cases_than_fit_on_the_stack(void)
 {
-	_Static_assert(MANY > GOC_SELECT_STACK_CASES, "MANY must exceed the stack cases");
+	_Static_assert(MANY > GOC_SELECT_STACK_CASES,
+	               "MANY must exceed the stack cases");
 	struct many m;
 	many_make(&m);
 	int v = 37;
@@ -609,7 +612,7 @@ static int select_with_many_cases_sees_a_close(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(select_returns_the_index_of_the_ready_case),
 	CASE(send_case_performs_the_send),
 	CASE(receive_case_on_a_closed_channel_reports_closed),
@@ -624,9 +627,9 @@ TEST_MAIN(
 	CASE(select_timeout_with_no_cases_returns_minus_one_after_the_time),
 	CASE(empty_selects_block_their_goroutines_forever, .out = "main returns"),
 	EXPECT_EXIT(main_in_an_empty_select_alone_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
+                    .timeout = 10),
 	EXPECT_EXIT(main_in_a_select_of_nil_channels_alone_is_a_deadlock, 2, DEADLOCK,
-	            .timeout = 10),
+                    .timeout = 10),
 	CASE(select_try_returns_minus_one_when_nothing_is_ready),
 	CASE(select_timeout_returns_minus_one_after_at_least_ns),
 	CASE(select_timeout_of_zero_or_less_behaves_as_try),
@@ -642,4 +645,6 @@ TEST_MAIN(
 	CASE(select_with_more_cases_than_fit_on_the_stack),
 	CASE(blocked_select_with_many_cases_is_woken_by_one),
 	CASE(select_with_many_cases_sees_a_close),
-)
+};
+
+TEST_MAIN(cases)

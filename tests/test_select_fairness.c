@@ -9,7 +9,7 @@
  * fewer selects would make the test weaker, and a select that finds a
  * ready case is cheap.
  */
-#include "chan_helpers.h"
+#include "helpers.h"
 
 enum { SELECTS = 40000 };
 
@@ -229,12 +229,13 @@ static int senders_waiting_on_two_channels_are_both_served(void)
 		counts[i]++;
 	}
 	for (int i = 0; i < 2; i++)
-		expect(counts[i] >= selects / 100, "case %d was chosen %ld times of %ld "
-		       "(its feeder starved)", i, counts[i], selects);
+		expect(counts[i] >= selects / 100,
+		       "case %d was chosen %ld times of %ld (its feeder starved)", i,
+		       counts[i], selects);
 	return 0; /* the feeders block forever; the process ends */
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(four_ready_receive_cases_are_chosen_uniformly),
 	CASE(four_ready_send_cases_are_chosen_uniformly),
 	CASE(ready_sends_and_receives_mixed_are_chosen_uniformly),
@@ -243,4 +244,6 @@ TEST_MAIN(
 	CASE(the_same_channel_in_two_cases_is_chosen_by_either_evenly),
 	CASE(select_try_chooses_uniformly_too),
 	CASE(senders_waiting_on_two_channels_are_both_served),
-)
+};
+
+TEST_MAIN(cases)

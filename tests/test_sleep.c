@@ -5,7 +5,7 @@
  * duration (never a tight upper bound: the machine may be busy); zero and
  * negative durations return at once. goc_now is monotonic.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static int sleep_lasts_at_least_the_duration(void)
 {
@@ -211,7 +211,7 @@ static int now_counts_nanoseconds(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(sleep_lasts_at_least_the_duration),
 	CASE(sleep_of_zero_or_less_returns_at_once),
 	CASE(sleep_of_max_duration_does_not_wake),
@@ -221,4 +221,6 @@ TEST_MAIN(
 	CASE(sleeper_behind_a_computing_goroutine_still_wakes),
 	CASE(now_never_goes_back),
 	CASE(now_counts_nanoseconds),
-)
+};
+
+TEST_MAIN(cases)

@@ -9,7 +9,7 @@
  * that case overruns the stack by less than the guard region (64 KiB) and
  * then yields.
  */
-#include "testing.h"
+#include "helpers.h"
 
 static volatile size_t unbounded = SIZE_MAX; /* the compiler cannot tell */
 
@@ -110,7 +110,8 @@ static void smash_bottom_then_yield(void)
 	for (size_t i = 0; i < sizeof big; i++)
 		big[i] = (char)i;
 	goc_yield();
-	fail("the overrun was not detected when the goroutine switched out (%d)", big[0]);
+	fail("the overrun was not detected when the goroutine switched out (%d)",
+	     big[0]);
 }
 
 static void overrun_by_a_little(void *arg)
@@ -145,19 +146,21 @@ static int canary_overrun_of_an_attr_stack_is_reported(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(overflow_reports_the_default_stack_size, .status = 2),
 	CASE(overflow_reports_a_size_rounded_up_to_pages, .status = 2),
 	CASE(overflow_reports_a_size_rounded_up_to_the_minimum, .status = 2),
 	CASE(overflow_reports_a_large_stack_size, .status = 2),
 	CASE(overflow_in_main_reports_the_main_stack_size, .status = 2),
 	CASE(overflow_on_a_reused_stack_is_reported, .status = 2),
-	CASE(overflow_reports_the_default_stack_size_with_mprotect_guard,
-	     .status = 2, .env = {"GOC_STACK_GUARD=mprotect"}),
+	CASE(overflow_reports_the_default_stack_size_with_mprotect_guard, .status = 2,
+             .env = {"GOC_STACK_GUARD=mprotect"}),
 	CASE(overflow_reports_a_size_rounded_up_to_pages_with_mprotect_guard,
-	     .status = 2, .env = {"GOC_STACK_GUARD=mprotect"}),
+             .status = 2, .env = {"GOC_STACK_GUARD=mprotect"}),
 	CASE(canary_overrun_is_reported_at_the_next_switch, .status = 2,
-	     .env = {"GOC_STACK_GUARD=canary"}),
+             .env = {"GOC_STACK_GUARD=canary"}),
 	CASE(canary_overrun_of_an_attr_stack_is_reported, .status = 2,
-	     .env = {"GOC_STACK_GUARD=canary"}),
-)
+             .env = {"GOC_STACK_GUARD=canary"}),
+};
+
+TEST_MAIN(cases)

@@ -9,9 +9,7 @@
  * channel received on a thread, stop and reset from a thread, after_func
  * started from a thread (fn still runs in a goroutine).
  */
-#include "sync_helpers.h"
-
-#define PATIENCE (5 * GOC_SECOND)
+#include "helpers.h"
 
 /* ---- mutex ---- */
 
@@ -167,7 +165,8 @@ static void rw_rounds(long rounds, bool writer)
 	for (long i = 0; i < rounds; i++) {
 		if (writer) {
 			goc_rwmutex_lock(&rw);
-			if (atomic_fetch_add(&writers_in, 1) != 0 || atomic_load(&readers_in))
+			if (atomic_fetch_add(&writers_in, 1) != 0 ||
+			    atomic_load(&readers_in))
 				atomic_fetch_add(&overlaps, 1);
 			pair_a++;
 			if (i % 64 == 0)
@@ -206,8 +205,8 @@ static int rwmutex_is_shared_by_threads_and_goroutines(void)
 	static int yes;
 	goc_wg_add(&done, 4);
 	pthread_t t[3] = {
-		thread_start(rw_thread, &yes),  /* a writer thread */
-		thread_start(rw_thread, NULL),  /* reader threads */
+		thread_start(rw_thread, &yes), /* a writer thread */
+		thread_start(rw_thread, NULL), /* reader threads */
 		thread_start(rw_thread, NULL),
 	};
 	spawn(rw_goroutine, &yes); /* a writer goroutine */
@@ -303,7 +302,7 @@ static int once_in_main_without_goc_main(void)
 
 static goc_cond cond;
 static long waiting, woken; /* under mu */
-static bool go_on;         /* under mu */
+static bool go_on;          /* under mu */
 
 static void wait_for_go_on(void)
 {
@@ -588,8 +587,9 @@ static void *stop_and_reset_from_thread(void *arg)
 static int thread_stops_and_resets_a_timer_a_goroutine_receives_from(void)
 {
 	shared = must(goc_timer_make(ms(20)));
-	int64_t r = (intptr_t)thread_join(thread_start(stop_and_reset_from_thread, NULL)) *
-	            GOC_MICROSECOND;
+	int64_t r =
+		(intptr_t)thread_join(thread_start(stop_and_reset_from_thread, NULL)) *
+		GOC_MICROSECOND;
 	expect_ge(recv_tick(goc_timer_chan(shared), PATIENCE), r + ms(10));
 	goc_timer_free(shared);
 	return 0;
@@ -682,7 +682,7 @@ static int main_without_goc_main_starts_an_after_func(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(mutex_is_shared_by_threads_and_goroutines),
 	CASE(thread_unlocks_what_a_goroutine_locked),
 	CASE(thread_waits_in_lock_until_a_goroutine_unlocks),
@@ -704,4 +704,6 @@ TEST_MAIN(
 	CASE(stop_and_reset_from_threads_and_goroutines_race_safely),
 	CASE(thread_starts_an_after_func_that_runs_in_a_goroutine),
 	PLAIN_CASE(main_without_goc_main_starts_an_after_func),
-)
+};
+
+TEST_MAIN(cases)

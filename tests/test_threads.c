@@ -5,7 +5,7 @@
  * goroutines and wait for them: a blocking call blocks the thread while
  * the goroutines run (the runtime starts itself on first use).
  */
-#include "testing.h"
+#include "helpers.h"
 
 enum { N = 1000 };
 
@@ -101,7 +101,8 @@ static int goroutine_waits_for_a_plain_thread(void)
 	goc_wg_add(&from_thread, 1);
 	pthread_t t = thread_start(work_then_done, NULL);
 	goc_wg_wait(&from_thread);
-	expect(atomic_load(&thread_did_work), "goc_wg_wait returned before the thread's done");
+	expect(atomic_load(&thread_did_work),
+	       "goc_wg_wait returned before the thread's done");
 	thread_join(t);
 	return 0;
 }
@@ -173,7 +174,7 @@ static int wg_wait_with_zero_counter_on_a_plain_thread_returns(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(plain_thread_starts_goroutines_and_waits_for_them),
 	CASE(many_plain_threads_start_and_wait_at_once),
 	PLAIN_CASE(main_without_goc_main_starts_goroutines_and_waits),
@@ -183,4 +184,6 @@ TEST_MAIN(
 	CASE(sleep_on_a_plain_thread_lasts_at_least_the_duration),
 	PLAIN_CASE(sleep_before_goc_main_lasts_at_least_the_duration),
 	PLAIN_CASE(wg_wait_with_zero_counter_on_a_plain_thread_returns),
-)
+};
+
+TEST_MAIN(cases)

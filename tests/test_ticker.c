@@ -12,9 +12,7 @@
  *
  * Timing: "at least" bounds are exact, upper bounds generous.
  */
-#include "sync_helpers.h"
-
-#define PATIENCE (5 * GOC_SECOND)
+#include "helpers.h"
 
 static int ticker_fires_every_period(void)
 {
@@ -27,8 +25,8 @@ static int ticker_fires_every_period(void)
 	int64_t prev = 0;
 	for (int k = 1; k <= TICKS; k++) {
 		int64_t v = recv_tick(c, PATIENCE);
-		expect(v >= start + k * period, "tick %d came %.3f ms after the start", k,
-		       (double)(v - start) / GOC_MILLISECOND);
+		expect(v >= start + k * period, "tick %d came %.3f ms after the start",
+		       k, (double)(v - start) / GOC_MILLISECOND);
 		expect_gt(v, prev);
 		prev = v;
 	}
@@ -47,7 +45,8 @@ static int ticker_of_a_non_positive_period_is_refused(void)
 	for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
 		errno = 0;
 		goc_timer *t = goc_ticker_make(periods[i]);
-		expect(t == NULL, "a ticker of period %lld was made", (long long)periods[i]);
+		expect(t == NULL, "a ticker of period %lld was made",
+		       (long long)periods[i]);
 		expect_eq(errno, EINVAL);
 	}
 	return 0;
@@ -67,7 +66,8 @@ static int slow_receiver_loses_ticks_instead_of_queueing_them(void)
 		int got = 0;
 		while (got < 20 && goc_chan_try_recv(c, NULL) == GOC_OK)
 			got++;
-		expect(got >= 1 && got <= 2, "%d values were waiting after ten periods", got);
+		expect(got >= 1 && got <= 2, "%d values were waiting after ten periods",
+		       got);
 	}
 	/* And it goes on ticking. */
 	recv_tick(c, PATIENCE);
@@ -126,8 +126,9 @@ static int reset_sets_a_longer_period(void)
 	goc_timer_reset(t, ms(60));
 	for (int k = 1; k <= 3; k++) {
 		int64_t v = recv_tick(goc_timer_chan(t), PATIENCE);
-		expect(v >= r + k * ms(60), "tick %d came %.3f ms after the reset "
-		       "to 60 ms", k, (double)(v - r) / GOC_MILLISECOND);
+		expect(v >= r + k * ms(60),
+		       "tick %d came %.3f ms after the reset to 60 ms", k,
+		       (double)(v - r) / GOC_MILLISECOND);
 	}
 	goc_timer_free(t);
 	return 0;
@@ -141,8 +142,9 @@ static int reset_drops_a_tick_not_yet_received(void)
 	int64_t r = goc_now();
 	goc_timer_reset(t, ms(100));
 	int64_t v = recv_tick(goc_timer_chan(t), PATIENCE);
-	expect(v >= r + ms(100), "received a tick %.3f ms after the reset "
-	       "(before it: stale)", (double)(v - r) / GOC_MILLISECOND);
+	expect(v >= r + ms(100),
+	       "received a tick %.3f ms after the reset (before it: stale)",
+	       (double)(v - r) / GOC_MILLISECOND);
 	goc_timer_free(t);
 	return 0;
 }
@@ -176,7 +178,8 @@ static int free_of_a_running_ticker_stops_it(void)
 	enum { N = 50 };
 	goc_timer *t[N];
 	for (int i = 0; i < N; i++)
-		t[i] = must(goc_ticker_make(GOC_MILLISECOND + i * 10 * GOC_MICROSECOND));
+		t[i] = must(
+			goc_ticker_make(GOC_MILLISECOND + i * 10 * GOC_MICROSECOND));
 	goc_sleep(ms(15));
 	for (int i = 0; i < N; i++)
 		goc_timer_free(t[i]);
@@ -184,7 +187,7 @@ static int free_of_a_running_ticker_stops_it(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(ticker_fires_every_period),
 	CASE(ticker_of_a_non_positive_period_is_refused),
 	CASE(slow_receiver_loses_ticks_instead_of_queueing_them),
@@ -194,6 +197,9 @@ TEST_MAIN(
 	CASE(reset_sets_a_longer_period),
 	CASE(reset_drops_a_tick_not_yet_received),
 	CASE(reset_of_a_stopped_ticker_restarts_it),
-	EXPECT_EXIT(reset_of_a_ticker_to_zero_panics, 2, "panic: non-positive interval"),
+	EXPECT_EXIT(reset_of_a_ticker_to_zero_panics, 2,
+                    "panic: non-positive interval"),
 	CASE(free_of_a_running_ticker_stops_it),
-)
+};
+
+TEST_MAIN(cases)

@@ -8,15 +8,14 @@
  * 1.23: a value that fired but was not received yet counts as pending, it
  * is dropped), false if the value was received or the timer was stopped
  * already. Once stop or reset returns, no value from before it is ever
- * received. reset re-arms. free stops the timer first.
+ * received. reset re-arms. free stops the timer first. stop, reset, free
+ * and chan accept NULL and do nothing (stop returns false, chan NULL).
  *
  * Timing: only "at least" bounds are exact; upper bounds are generous
  * (seconds), since the machine may be busy. Races between stop/reset and
  * the firing are in test_timer_races.c.
  */
-#include "sync_helpers.h"
-
-#define PATIENCE (5 * GOC_SECOND) /* a value that must come comes by then */
+#include "helpers.h"
 
 /* ---- firing ---- */
 
@@ -76,7 +75,8 @@ static int timers_of_different_durations_each_fire_once_after_theirs(void)
 		       (double)(v - start) / GOC_MILLISECOND);
 	}
 	for (int i = 0; i < N; i++) {
-		expect_eq(goc_chan_try_recv(goc_timer_chan(t[i]), NULL), GOC_WOULDBLOCK);
+		expect_eq(goc_chan_try_recv(goc_timer_chan(t[i]), NULL),
+		          GOC_WOULDBLOCK);
 		goc_timer_free(t[i]);
 	}
 	return 0;
@@ -89,7 +89,8 @@ static int timer_chan_works_in_a_select_as_a_timeout(void)
 	goc_timer *t = must(goc_timer_make(ms(20)));
 	int64_t v = 0;
 	int x = 0;
-	goc_case cases[] = {GOC_CASE_RECV(never, &x), GOC_CASE_RECV(goc_timer_chan(t), &v)};
+	goc_case cases[] = {GOC_CASE_RECV(never, &x),
+	                    GOC_CASE_RECV(goc_timer_chan(t), &v)};
 	expect_eq(goc_select(cases, 2), 1);
 	expect_eq(cases[1].status, GOC_OK);
 	expect_ge(v, start + ms(20));
@@ -205,8 +206,10 @@ static int reset_after_firing_but_before_receiving_drops_the_stale_value(void)
 	int64_t r = goc_now();
 	goc_timer_reset(t, ms(50));
 	int64_t v = recv_tick(goc_timer_chan(t), PATIENCE);
-	expect(v >= r + ms(50), "received a value from %.3f ms after the start, "
-	       "the reset was at %.3f ms", (double)(v - start) / GOC_MILLISECOND,
+	expect(v >= r + ms(50),
+	       "received a value from %.3f ms after the start, "
+	       "the reset was at %.3f ms",
+	       (double)(v - start) / GOC_MILLISECOND,
 	       (double)(r - start) / GOC_MILLISECOND);
 	expect_no_tick(goc_timer_chan(t), ms(30));
 	goc_timer_free(t);
@@ -240,8 +243,10 @@ static int receiver_waiting_across_resets_gets_only_the_last_firing(void)
 	}
 	goc_wg_wait(&receiver_done);
 	int64_t v = atomic_load(&received);
-	expect(v >= r + ms(200), "the receiver got a value %.3f ms after the last "
-	       "reset (want >= 200)", (double)(v - r) / GOC_MILLISECOND);
+	expect(v >= r + ms(200),
+	       "the receiver got a value %.3f ms after the last "
+	       "reset (want >= 200)",
+	       (double)(v - r) / GOC_MILLISECOND);
 	expect_no_tick(goc_timer_chan(t), ms(40));
 	goc_timer_free(t);
 	return 0;
@@ -279,7 +284,19 @@ static int free_of_a_stopped_timer_is_fine(void)
 	return 0;
 }
 
-TEST_MAIN(
+/* ---- NULL ---- */
+
+static int stop_reset_free_and_chan_of_null_do_nothing(void)
+{
+	expect(!goc_timer_stop(NULL), "goc_timer_stop(NULL) returned true");
+	goc_timer_reset(NULL, ms(1));
+	goc_timer_reset(NULL, 0);
+	expect(goc_timer_chan(NULL) == NULL, "goc_timer_chan(NULL) is not NULL");
+	goc_timer_free(NULL);
+	return 0;
+}
+
+static const struct test_case cases[] = {
 	CASE(timer_fires_once_after_at_least_its_duration),
 	CASE(timer_of_zero_or_negative_duration_fires_at_once),
 	CASE(timer_of_the_longest_duration_does_not_fire),
@@ -298,4 +315,7 @@ TEST_MAIN(
 	CASE(free_of_a_pending_timer_stops_it),
 	CASE(free_of_a_fired_unreceived_timer_is_fine),
 	CASE(free_of_a_stopped_timer_is_fine),
-)
+	CASE(stop_reset_free_and_chan_of_null_do_nothing),
+};
+
+TEST_MAIN(cases)

@@ -17,9 +17,7 @@
  * window around the firing time, many times over (the window that matters
  * may be tens of nanoseconds wide: some cases need thousands of rounds).
  */
-#include "sync_helpers.h"
-
-#define PATIENCE (5 * GOC_SECOND)
+#include "helpers.h"
 
 static uint32_t rng_state = 2463534242u;
 
@@ -39,7 +37,7 @@ static int64_t us(int64_t n) { return n * GOC_MICROSECOND; }
 static void wait_at_random(int64_t window)
 {
 	burn_until(goc_now() + (int64_t)rnd((uint32_t)(window / GOC_MICROSECOND + 1)) *
-	                         GOC_MICROSECOND);
+	                               GOC_MICROSECOND);
 }
 
 /* ---- one stop or reset racing the firing ---- */
@@ -55,9 +53,10 @@ static int no_value_arrives_after_a_stop_racing_the_firing(void)
 		int64_t stopped = goc_now();
 		int64_t v = 0;
 		int r = goc_chan_try_recv(goc_timer_chan(t), &v);
-		expect(r == GOC_WOULDBLOCK, "round %ld: a value (from %.3f ms before "
-		       "the stop returned) was received after stop", i,
-		       (double)(stopped - v) / GOC_MILLISECOND);
+		expect(r == GOC_WOULDBLOCK,
+		       "round %ld: a value (from %.3f ms before "
+		       "the stop returned) was received after stop",
+		       i, (double)(stopped - v) / GOC_MILLISECOND);
 		goc_timer_free(t);
 	}
 	/* Late arrivals: one more time, waiting a while after each stop. */
@@ -85,9 +84,10 @@ static int stop_racing_the_firing_of_an_unreceived_timer_returns_true(void)
 		expect_eq(goc_chan_try_recv(goc_timer_chan(t), NULL), GOC_WOULDBLOCK);
 		goc_timer_free(t);
 	}
-	expect(false_returns == 0, "%ld of %ld stops of a timer nobody had received "
-	       "from returned false, but no value was ever received", false_returns,
-	       rounds);
+	expect(false_returns == 0,
+	       "%ld of %ld stops of a timer nobody had received "
+	       "from returned false, but no value was ever received",
+	       false_returns, rounds);
 	return 0;
 }
 
@@ -102,9 +102,10 @@ static int reset_racing_the_firing_leaves_no_stale_value(void)
 		int64_t r = goc_now();
 		goc_timer_reset(t, ms(2));
 		int64_t v = recv_tick(goc_timer_chan(t), PATIENCE);
-		expect(v >= r + ms(2), "round %ld: received a value from %.3f ms after "
-		       "the timer was made; the reset was at %.3f ms", i,
-		       (double)(v - made) / GOC_MILLISECOND,
+		expect(v >= r + ms(2),
+		       "round %ld: received a value from %.3f ms after "
+		       "the timer was made; the reset was at %.3f ms",
+		       i, (double)(v - made) / GOC_MILLISECOND,
 		       (double)(r - made) / GOC_MILLISECOND);
 		expect_eq(goc_chan_try_recv(goc_timer_chan(t), NULL), GOC_WOULDBLOCK);
 		goc_timer_free(t);
@@ -145,10 +146,13 @@ static int after_func_runs_exactly_when_stop_racing_it_returns_false(void)
 	}
 	free(runs);
 	free(stopped);
-	expect(ran_after_stop == 0, "fn ran in %ld of %ld rounds although stop "
-	       "returned true", ran_after_stop, rounds);
-	expect(lost == 0, "in %ld of %ld rounds stop returned false (\"fn has been "
-	       "started\") but fn never ran", lost, rounds);
+	expect(ran_after_stop == 0,
+	       "fn ran in %ld of %ld rounds although stop returned true",
+	       ran_after_stop, rounds);
+	expect(lost == 0,
+	       "in %ld of %ld rounds stop returned false (\"fn has been "
+	       "started\") but fn never ran",
+	       lost, rounds);
 	return 0;
 }
 
@@ -170,7 +174,8 @@ static void stop_and_reset_at_random(void *arg)
 		if ((seed >> 8) % 3 == 0)
 			goc_timer_stop(t);
 		else
-			goc_timer_reset(t, (int64_t)(20 + (seed >> 12) % 300) * GOC_MICROSECOND);
+			goc_timer_reset(t, (int64_t)(20 + (seed >> 12) % 300) *
+			                           GOC_MICROSECOND);
 		if ((seed >> 20) % 8 == 0)
 			goc_yield();
 	}
@@ -183,7 +188,8 @@ static void *stop_and_reset_at_random_thread(void *arg)
 	return NULL;
 }
 
-static int final_reset_after_concurrent_stops_and_resets_delivers_exactly_one_value(void)
+static int
+final_reset_after_concurrent_stops_and_resets_delivers_exactly_one_value(void)
 {
 	goc_maxprocs(2);
 	for (int i = 0; i < TIMERS; i++)
@@ -193,7 +199,8 @@ static int final_reset_after_concurrent_stops_and_resets_delivers_exactly_one_va
 		atomic_store(&racing, 1);
 		goc_wg_add(&racers_done, RACERS + 1);
 		for (int k = 0; k < RACERS; k++)
-			spawn(stop_and_reset_at_random, (void *)(uintptr_t)(round * 16 + k + 1));
+			spawn(stop_and_reset_at_random,
+			      (void *)(uintptr_t)(round * 16 + k + 1));
 		pthread_t th = thread_start(stop_and_reset_at_random_thread,
 		                            (void *)(uintptr_t)(round * 16 + 15));
 		goc_sleep(ms(50));
@@ -206,9 +213,10 @@ static int final_reset_after_concurrent_stops_and_resets_delivers_exactly_one_va
 			goc_timer_reset(shared[i], ms(1));
 		for (int i = 0; i < TIMERS; i++) {
 			int64_t v = recv_tick(goc_timer_chan(shared[i]), PATIENCE);
-			expect(v >= r + ms(1), "round %d, timer %d: a value from %.3f ms "
-			       "before the final reset was received", round, i,
-			       (double)(r - v) / GOC_MILLISECOND);
+			expect(v >= r + ms(1),
+			       "round %d, timer %d: a value from %.3f ms "
+			       "before the final reset was received",
+			       round, i, (double)(r - v) / GOC_MILLISECOND);
 		}
 		for (int i = 0; i < TIMERS; i++)
 			expect_no_tick(goc_timer_chan(shared[i]), ms(2));
@@ -264,8 +272,9 @@ static int ticker_after_concurrent_stops_and_resets_ticks_at_the_final_period(vo
 	for (int i = 0; i < TIMERS; i++)
 		for (int k = 1; k <= 3; k++) {
 			int64_t v = recv_tick(goc_timer_chan(shared[i]), PATIENCE);
-			expect(v >= r + k * ms(10), "ticker %d, tick %d: %.3f ms after "
-			       "the final reset", i, k, (double)(v - r) / GOC_MILLISECOND);
+			expect(v >= r + k * ms(10),
+			       "ticker %d, tick %d: %.3f ms after the final reset", i,
+			       k, (double)(v - r) / GOC_MILLISECOND);
 		}
 	for (int i = 0; i < TIMERS; i++)
 		goc_timer_free(shared[i]);
@@ -282,9 +291,15 @@ static int free_racing_the_firing_is_safe(void)
 	for (long i = 0; i < rounds; i++) {
 		goc_timer *t;
 		switch (i % 3) {
-		case 0: t = must(goc_timer_make(us(rnd(200)))); break;
-		case 1: t = must(goc_ticker_make(us(1 + rnd(100)))); break;
-		default: t = must(goc_after_func(us(rnd(200)), count_run, &after)); break;
+		case 0:
+			t = must(goc_timer_make(us(rnd(200))));
+			break;
+		case 1:
+			t = must(goc_ticker_make(us(1 + rnd(100))));
+			break;
+		default:
+			t = must(goc_after_func(us(rnd(200)), count_run, &after));
+			break;
 		}
 		wait_at_random(us(250));
 		goc_timer_free(t);
@@ -293,7 +308,7 @@ static int free_racing_the_firing_is_safe(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(no_value_arrives_after_a_stop_racing_the_firing),
 	CASE(stop_racing_the_firing_of_an_unreceived_timer_returns_true),
 	CASE(reset_racing_the_firing_leaves_no_stale_value),
@@ -302,4 +317,6 @@ TEST_MAIN(
 	CASE(of_concurrent_stops_of_a_pending_timer_exactly_one_returns_true),
 	CASE(ticker_after_concurrent_stops_and_resets_ticks_at_the_final_period),
 	CASE(free_racing_the_firing_is_safe),
-)
+};
+
+TEST_MAIN(cases)

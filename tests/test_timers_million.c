@@ -9,7 +9,7 @@
  * fire, each exactly once, no earlier than due; a million freed timers
  * never fire.
  */
-#include "sync_helpers.h"
+#include "helpers.h"
 
 #define IDLE_WINDOW ms(300)
 #define IDLE_CPU_BOUND ms(50)
@@ -51,9 +51,9 @@ static int million_pending_timers_leave_an_idle_program_idle(void)
 	goc_timer **t = make_timers(n, 3600 * GOC_SECOND, GOC_SECOND);
 	printf("made %ld timers in %.3f s\n", n, seconds_of(goc_now() - start));
 	int64_t cpu = cpu_used_while_idle();
-	expect(cpu < IDLE_CPU_BOUND, "%ld pending timers: %.3f ms of CPU in %.0f ms "
-	       "of idleness", n, (double)cpu / GOC_MILLISECOND,
-	       (double)IDLE_WINDOW / GOC_MILLISECOND);
+	expect(cpu < IDLE_CPU_BOUND,
+	       "%ld pending timers: %.3f ms of CPU in %.0f ms of idleness", n,
+	       (double)cpu / GOC_MILLISECOND, (double)IDLE_WINDOW / GOC_MILLISECOND);
 	start = goc_now();
 	free_timers(t, n);
 	printf("freed them in %.3f s\n", seconds_of(goc_now() - start));
@@ -81,9 +81,10 @@ static int many_sleeping_goroutines_leave_an_idle_program_idle(void)
 		spawn(sleep_an_hour, NULL);
 	goc_wg_wait(&asleep);
 	int64_t cpu = cpu_used_while_idle();
-	expect(cpu < IDLE_CPU_BOUND, "%ld sleeping goroutines: %.3f ms of CPU in "
-	       "%.0f ms of idleness", n, (double)cpu / GOC_MILLISECOND,
-	       (double)IDLE_WINDOW / GOC_MILLISECOND);
+	expect(cpu < IDLE_CPU_BOUND,
+	       "%ld sleeping goroutines: %.3f ms of CPU in "
+	       "%.0f ms of idleness",
+	       n, (double)cpu / GOC_MILLISECOND, (double)IDLE_WINDOW / GOC_MILLISECOND);
 	expect_eq(goc_numgoroutine(), n + 1);
 	return 0;
 }
@@ -123,9 +124,10 @@ static int million_timers_stopped_before_due_never_fire(void)
 	expect(refused == 0, "%ld of %ld stops of pending timers returned false",
 	       refused, n);
 	int64_t stopped = goc_now();
-	expect(stopped < start + 3 * GOC_SECOND, "making and stopping %ld timers took "
-	       "%.3f s: some were due before they were stopped", n,
-	       seconds_of(stopped - start));
+	expect(stopped < start + 3 * GOC_SECOND,
+	       "making and stopping %ld timers took "
+	       "%.3f s: some were due before they were stopped",
+	       n, seconds_of(stopped - start));
 	goc_sleep(start + 3 * GOC_SECOND + ms(700) - stopped); /* past every due time */
 	long fired = 0;
 	for (long i = 0; i < n; i++)
@@ -136,9 +138,12 @@ static int million_timers_stopped_before_due_never_fire(void)
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(million_pending_timers_leave_an_idle_program_idle, .timeout = 120),
 	CASE(many_sleeping_goroutines_leave_an_idle_program_idle, .timeout = 120),
-	CASE(million_timers_due_soon_each_fire_once_no_earlier_than_due, .timeout = 120),
+	CASE(million_timers_due_soon_each_fire_once_no_earlier_than_due,
+             .timeout = 120),
 	CASE(million_timers_stopped_before_due_never_fire, .timeout = 120),
-)
+};
+
+TEST_MAIN(cases)

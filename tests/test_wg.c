@@ -7,7 +7,7 @@
  * zero is a panic: "panic: sync: negative WaitGroup counter [goroutine N]"
  * and exit status 2.
  */
-#include "testing.h"
+#include "helpers.h"
 
 /* ---- Add, Done, Wait ---- */
 
@@ -183,7 +183,7 @@ static int add_of_a_negative_delta_below_zero_panics(void)
 	fail("goc_wg_add below zero returned");
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(wait_returns_after_every_done),
 	CASE(wait_with_zero_counter_returns_at_once),
 	CASE(add_with_a_negative_delta_releases_waiters),
@@ -192,6 +192,8 @@ TEST_MAIN(
 	CASE(wg_is_reusable_after_wait),
 	CASE(done_below_zero_panics_in_main, .status = 2),
 	CASE(done_below_zero_panics_naming_the_goroutine, .status = 2,
-	     .out = "goes below zero"),
+             .out = "goes below zero"),
 	CASE(add_of_a_negative_delta_below_zero_panics, .status = 2),
-)
+};
+
+TEST_MAIN(cases)

@@ -8,7 +8,7 @@
  * and the process dies with Go's "no goroutines" deadlock error once they
  * are done.
  */
-#include "testing.h"
+#include "helpers.h"
 
 /* ---- goc_yield ---- */
 
@@ -40,8 +40,9 @@ static int yield_alternates_two_goroutines_on_one_processor(void)
 	for (int i = 1; i < 2 * TURNS; i++)
 		switches += turn_log[i] != turn_log[i - 1];
 	/* Strict alternation gives 2*TURNS-1 switches; no yield, one. */
-	expect(switches >= TURNS, "the log switched goroutines only %d times in %d turns",
-	       switches, 2 * TURNS);
+	expect(switches >= TURNS,
+	       "the log switched goroutines only %d times in %d turns", switches,
+	       2 * TURNS);
 	return 0;
 }
 
@@ -221,12 +222,13 @@ static void *thread_that_exits(void *arg)
 static int exit_on_a_plain_thread_ends_that_thread(void)
 {
 	thread_join(thread_start(thread_that_exits, NULL));
-	expect(!atomic_load(&thread_after_exit), "code after goc_exit ran on the thread");
+	expect(!atomic_load(&thread_after_exit),
+	       "code after goc_exit ran on the thread");
 	expect_eq(goc_id(), 1);
 	return 0;
 }
 
-TEST_MAIN(
+static const struct test_case cases[] = {
 	CASE(yield_alternates_two_goroutines_on_one_processor),
 	CASE(yield_lets_a_goroutine_that_waits_for_it_run),
 	CASE(yield_with_nothing_else_to_run_returns),
@@ -235,10 +237,12 @@ TEST_MAIN(
 	CASE(exit_ends_only_the_calling_goroutine),
 	CASE(goroutines_started_before_exit_go_on),
 	EXPECT_EXIT(exit_from_main_lets_others_finish_then_deadlocks, 2,
-	            "fatal error: no goroutines (main called goc_exit) - deadlock!",
-	            .out = "main exits\nworker", .timeout = 10),
+                    "fatal error: no goroutines (main called goc_exit) - deadlock!",
+                    .out = "main exits\nworker", .timeout = 10),
 	EXPECT_EXIT(exit_from_main_alone_deadlocks_at_once, 2,
-	            "fatal error: no goroutines (main called goc_exit) - deadlock!",
-	            .timeout = 10),
+                    "fatal error: no goroutines (main called goc_exit) - deadlock!",
+                    .timeout = 10),
 	CASE(exit_on_a_plain_thread_ends_that_thread),
-)
+};
+
+TEST_MAIN(cases)
