@@ -109,7 +109,7 @@ int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv);
 
 /* GOC_MAIN(fn) defines int main(int argc, char **argv) that runs fn as the
  * main goroutine. */
-#define GOC_MAIN(fn)                                                          \
+#define GOC_MAIN(fn)                                                                   \
 	int main(int argc, char **argv) { return goc_main((fn), argc, argv); }
 
 /*

@@ -48,9 +48,11 @@ void *goc__cache_get(struct cache_local *l, struct cache_pool *pool)
 		int64_t n = pool->n - 1;
 		x = pool->items[n];
 		if (l) { /* the most recent half-array more for l */
-			int32_t take = n < CACHE_LOCAL_MAX / 2 ? (int32_t)n : CACHE_LOCAL_MAX / 2;
+			int32_t take = n < CACHE_LOCAL_MAX / 2 ? (int32_t)n
+			                                       : CACHE_LOCAL_MAX / 2;
 			n -= take;
-			memcpy(l->items, pool->items + n, (size_t)take * sizeof *l->items);
+			memcpy(l->items, pool->items + n,
+			       (size_t)take * sizeof *l->items);
 			l->n = take;
 		}
 		store_relaxed(&pool->n, n);

@@ -24,7 +24,7 @@ struct cache_local { /* owner only */
 
 struct cache_pool {
 	spinlock lock;
-	int64_t n;   /* atomic: read without the lock to skip empty pools */
+	int64_t n; /* atomic: read without the lock to skip empty pools */
 	int64_t cap;
 	void **items;
 };

@@ -45,7 +45,7 @@ struct waiter {
 	struct g *g;
 	struct waiter *next, *prev; /* in a channel's sendq or recvq */
 	goc_chan *c;
-	void *elem;      /* send: the value; receive: where it goes (NULL: drop) */
+	void *elem; /* send: the value; receive: where it goes (NULL: drop) */
 	bool is_select;
 	bool success;    /* set by the waker: a value passed (false: closed) */
 	bool frees_chan; /* select: its owner decided to free c (select.c) */
@@ -58,16 +58,16 @@ struct waitq {
 
 struct goc_chan {
 	spinlock lock;
-	uint32_t magic;    /* CHAN_LIVE while allocated; beside the lock, so
+	uint32_t magic;  /* CHAN_LIVE while allocated; beside the lock, so
 	                    * the check on entry costs no extra cache line */
-	uint32_t closed;   /* atomic for the fast paths; written under lock */
-	size_t count;      /* values in buf; atomic for len() */
+	uint32_t closed; /* atomic for the fast paths; written under lock */
+	size_t count;    /* values in buf; atomic for len() */
 	size_t cap;
 	size_t elem_size;
 	size_t sendx, recvx; /* next slot to write / read */
 	struct waitq recvq, sendq;
-	bool orphan;       /* released while goroutines wait: freed by the last */
-	int64_t refs;      /* atomic */
+	bool orphan;  /* released while goroutines wait: freed by the last */
+	int64_t refs; /* atomic */
 	char *buf;
 };
 
@@ -169,7 +169,8 @@ static inline char *chan_slot(goc_chan *c, size_t i)
  * waiting receiver peer (taken with waitq_take) or into buffer room; a
  * receive from the waiting sender peer or from the buffer. The caller
  * unlocks, then readies peer if there is one. */
-void goc__chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer) GOC_HIDDEN;
+void goc__chan_send_locked(goc_chan *c, const void *elem,
+                           struct waiter *peer) GOC_HIDDEN;
 void goc__chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer) GOC_HIDDEN;
 
 /* Release c if it was orphaned and nobody waits on it any more; call

@@ -19,9 +19,10 @@ static void dump_one(struct g *g, void *arg)
 	(void)arg;
 	char id[24];
 	uint32_t status = load_relaxed(&g->status);
-	const char *state = status == G_WAITING
-	                        ? goc__wait_reason_name((enum wait_reason)g->wait_reason)
-	                        : goc__status_name(STATUS_G, status);
+	const char *state =
+		status == G_WAITING
+			? goc__wait_reason_name((enum wait_reason)g->wait_reason)
+			: goc__status_name(STATUS_G, status);
 	goc__os_write_err("goroutine ");
 	goc__os_write_err(goc__fmt_int(id, g->id));
 	goc__os_write_err(" [");
@@ -29,7 +30,4 @@ static void dump_one(struct g *g, void *arg)
 	goc__os_write_err("]:\n\n");
 }
 
-void goc__dump_goroutines(void)
-{
-	goc__allg_each(dump_one, NULL);
-}
+void goc__dump_goroutines(void) { goc__allg_each(dump_one, NULL); }

@@ -186,7 +186,8 @@ static int64_t tsleep_until_publish_locked(void)
 {
 	for (;;) {
 		int64_t deadline = timers_deadline_locked();
-		store_relaxed(&goc__sched.tsleep_until, deadline ? deadline : INT64_MAX);
+		store_relaxed(&goc__sched.tsleep_until,
+		              deadline ? deadline : INT64_MAX);
 		fence_seq();
 		int64_t again = timers_deadline_locked();
 		if (!again || (deadline && again >= deadline))

@@ -61,7 +61,7 @@ static void lock_slow(goc_mutex *mu)
 		if (!cas(&mu->state_, &old, new))
 			continue; /* old was reloaded */
 		if (!(old & (MUTEX_LOCKED | MUTEX_STARVING)))
-			return; /* locked it */
+			return;              /* locked it */
 		bool lifo = wait_start != 0; /* waited before: front of the line */
 		if (!wait_start)
 			wait_start = nanotime();
@@ -101,7 +101,7 @@ static void unlock_slow(goc_mutex *mu, int32_t new)
 {
 	if (!((new + MUTEX_LOCKED) & MUTEX_LOCKED))
 		goc_panic("sync: unlock of unlocked mutex");
-	if (new & MUTEX_STARVING) {
+	if (new &MUTEX_STARVING) {
 		goc__semrelease(&mu->sema_, true); /* hand off, and yield to it */
 		return;
 	}

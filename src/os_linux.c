@@ -85,8 +85,8 @@ void goc__os_unmap(void *p, size_t size) { munmap(p, size); }
 /* A write(2) from the guarded page to a pipe must fail with EFAULT. */
 bool goc__os_guard_probe(void)
 {
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	               -1, 0);
 	if (p == MAP_FAILED)
 		return false;
 	bool ok = false;

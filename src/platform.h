@@ -36,9 +36,9 @@
 #define xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 #define fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 #define add_fetch(p, v) __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
-#define cas(p, expect, desired)                                              \
-	__atomic_compare_exchange_n((p), (expect), (desired), false,           \
-	                            __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)
+#define cas(p, expect, desired)                                                        \
+	__atomic_compare_exchange_n((p), (expect), (desired), false, __ATOMIC_SEQ_CST, \
+	                            __ATOMIC_RELAXED)
 #define fence_seq() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 static inline void cpu_relax(void)

@@ -315,7 +315,8 @@ void goc__check_dead(void)
 	uint64_t wakes = load_seq(&goc__sched.thread_wakes);
 	int ours = goc__sched.nm + 1 /* sysmon */ +
 	           load_seq(&goc__sched.nthread_blocked) + GOC_SANITIZER_THREADS;
-	if (goc__os_thread_count() != ours || load_seq(&goc__sched.thread_wakes) != wakes)
+	if (goc__os_thread_count() != ours ||
+	    load_seq(&goc__sched.thread_wakes) != wakes)
 		return;
 	if (load_relaxed(&goc__sched.main_exited) && goc_numgoroutine() == 0)
 		goc__fatal("no goroutines (main called goc_exit) - deadlock!");

@@ -63,14 +63,7 @@ struct p;
  *   RUNNING -> RUNNABLE    yield
  *   RUNNING -> DEAD        exit
  *   WAITING -> RUNNABLE    ready */
-enum g_status {
-	G_IDLE,
-	G_RUNNABLE,
-	G_RUNNING,
-	G_WAITING,
-	G_DEAD,
-	G_NSTATUS
-};
+enum g_status { G_IDLE, G_RUNNABLE, G_RUNNING, G_WAITING, G_DEAD, G_NSTATUS };
 
 /* Why a goroutine waits: Go's waitReason, shown with Go's words in dumps
  * (dump.c). Set by the goroutine before it parks, cleared when it runs. */
@@ -112,14 +105,7 @@ enum wait_reason {
  *   RETIRING -> DEAD       its M let it go
  *   IDLE -> DEAD           the set shrinks while it is idle
  *   RUNNING <-> SYSCALL, SYSCALL -> IDLE    (the system-call issue) */
-enum p_status {
-	P_DEAD,
-	P_IDLE,
-	P_RUNNING,
-	P_SYSCALL,
-	P_RETIRING,
-	P_NSTATUS
-};
+enum p_status { P_DEAD, P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRING, P_NSTATUS };
 
 /* A thread of the scheduler. Changed by the M itself while it holds a P,
  * and under sched.lock by whoever takes it off the idle list; read
@@ -142,13 +128,7 @@ enum p_status {
  *   TSLEEPER -> IDLE                no timer left to sleep for
  *   IDLE|TSLEEPER -> RUNNING|SPINNING   handed a P (startm), or the
  *                                   timer sleeper took one for due timers */
-enum m_status {
-	M_RUNNING,
-	M_SPINNING,
-	M_IDLE,
-	M_TSLEEPER,
-	M_NSTATUS
-};
+enum m_status { M_RUNNING, M_SPINNING, M_IDLE, M_TSLEEPER, M_NSTATUS };
 
 /* ---- goroutines -------------------------------------------------------- */
 
@@ -157,7 +137,7 @@ enum m_status {
 enum { NODE_G, NODE_SPAWN };
 
 struct gnode {
-	struct gnode *link;    /* global queue, odd-size stack cache */
+	struct gnode *link; /* global queue, odd-size stack cache */
 	uint8_t kind;
 };
 
@@ -167,37 +147,37 @@ struct gnode {
  * spawning stays cheap. */
 struct gspawn {
 	struct gnode node;
-	uint8_t fresh;         /* the slot was never used (stack.c) */
+	uint8_t fresh; /* the slot was never used (stack.c) */
 	goc_func fn;
 	void *arg;
 	const char *name;
 	int64_t id;
-	struct g *g;           /* where the struct g goes */
+	struct g *g; /* where the struct g goes */
 	size_t stack_size;
 };
 
 struct g {
-	struct gnode node;     /* node.link: global queue, free lists */
+	struct gnode node; /* node.link: global queue, free lists */
 	/* Owner-only (the M running it, or the one switching it out). */
-	void *sp;              /* saved context while not running */
-	struct m *m;           /* M running it; NULL otherwise */
+	void *sp;    /* saved context while not running */
+	struct m *m; /* M running it; NULL otherwise */
 	int64_t id;
 	goc_func fn;
 	void *arg;
 	const char *name;
-	char *stack_lo;        /* lowest usable byte, just above the guard */
-	size_t stack_size;     /* bytes from the guard to the top of the stack */
-	uint32_t status;       /* enum g_status; atomic (g_set_status) */
-	uint8_t wait_reason;   /* enum wait_reason; set before parking */
-	uint8_t is_thread;     /* a thread waiting in goc, not a goroutine */
+	char *stack_lo;      /* lowest usable byte, just above the guard */
+	size_t stack_size;   /* bytes from the guard to the top of the stack */
+	uint32_t status;     /* enum g_status; atomic (g_set_status) */
+	uint8_t wait_reason; /* enum wait_reason; set before parking */
+	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
 	uint8_t is_main;
-	uint8_t canary;        /* slot guarded by a canary word (stack.c) */
+	uint8_t canary; /* slot guarded by a canary word (stack.c) */
 
 	/* Waking. param is written by the waker before ready(), read by the
 	 * G after it resumes (ready/park give the happens-before). */
 	void *param;
-	uint32_t select_done;  /* atomic: the first case to fire a select wins */
-	uint32_t wake;         /* thread waiters: futex word, 1 = woken */
+	uint32_t select_done; /* atomic: the first case to fire a select wins */
+	uint32_t wake;        /* thread waiters: futex word, 1 = woken */
 
 	/* Sanitizer fiber state (unused in plain builds). */
 	void *asan_fake_stack;
@@ -213,8 +193,8 @@ struct g {
 #define RUNQ_SIZE 256
 
 struct runq {
-	int64_t top;    /* atomic; thieves CAS it */
-	int64_t bottom; /* atomic; written by the owner only */
+	int64_t top;                   /* atomic; thieves CAS it */
+	int64_t bottom;                /* atomic; written by the owner only */
 	struct gnode *ring[RUNQ_SIZE]; /* atomic slots (thieves read them) */
 };
 
@@ -233,10 +213,10 @@ struct timer {
 	int64_t when;
 	void (*fn)(struct timer *t, int64_t now);
 	void *arg;
-	struct p *p;     /* the P whose heap holds it; written under that lock */
+	struct p *p; /* the P whose heap holds it; written under that lock */
 	int32_t heap_index;
-	uint32_t state;  /* enum timer_state; atomic */
-	uint32_t seq;    /* users' generation counter */
+	uint32_t state; /* enum timer_state; atomic */
+	uint32_t seq;   /* users' generation counter */
 };
 
 /* A heap entry keeps `when` beside what it wakes, so that sifting reads
@@ -253,19 +233,19 @@ struct timers {
 	spinlock lock;
 	struct timer_slot *heap; /* 4-ary min-heap on when */
 	int32_t n, cap;
-	int64_t first;           /* atomic: heap[0].when, or 0 when empty */
+	int64_t first; /* atomic: heap[0].when, or 0 when empty */
 };
 
 struct p {
 	struct runq runq ALIGNED_CACHE;
 	struct g *runnext ALIGNED_CACHE; /* atomic: owner xchg, thieves CAS */
-	uint64_t schedtick;  /* schedules done; relaxed, sampled by sysmon */
-	uint32_t fair_due;   /* atomic: sysmon asks for the oldest to run next */
+	uint64_t schedtick;      /* schedules done; relaxed, sampled by sysmon */
+	uint32_t fair_due;       /* atomic: sysmon asks for the oldest to run next */
 	uint32_t runnext_streak; /* owner only: runnext taken in a row */
-	struct m *m;         /* M holding it */
+	struct m *m;             /* M holding it */
 	int32_t id;
-	uint32_t status;     /* enum p_status; atomic (p_set_status) */
-	struct p *link;      /* idle list; under sched.lock */
+	uint32_t status; /* enum p_status; atomic (p_set_status) */
+	struct p *link;  /* idle list; under sched.lock */
 
 	struct cache_local stacks;   /* free default stacks, by their struct g */
 	struct cache_local spawns;   /* free struct gspawn */
@@ -274,12 +254,12 @@ struct p {
 
 	struct timers timers;
 
-	uint64_t sysmon_tick;  /* sysmon only: schedtick at its last look */
+	uint64_t sysmon_tick;     /* sysmon only: schedtick at its last look */
 	int64_t sysmon_tick_time; /* sysmon only: when schedtick last moved */
-	uint64_t fresh_starts; /* goroutines started on never-used stacks;
+	uint64_t fresh_starts;    /* goroutines started on never-used stacks;
 	                        * owner writes, sysmon reads (relaxed) */
-	uint64_t sysmon_fresh; /* sysmon only: fresh_starts at its last look */
-	uint32_t sysmon_stale; /* atomic: sysmon saw work queued and no progress;
+	uint64_t sysmon_fresh;    /* sysmon only: fresh_starts at its last look */
+	uint32_t sysmon_stale;    /* atomic: sysmon saw work queued and no progress;
 	                        * thieves may then take runnext too */
 };
 
@@ -292,18 +272,18 @@ struct p {
 typedef void (*after_switch_fn)(struct m *m, struct g *prev, void *arg);
 
 struct m {
-	void *g0_sp;          /* the scheduler loop's saved context */
-	struct g *curg;       /* running goroutine; NULL on g0 */
-	struct p *p;          /* held P */
-	struct p *nextp;      /* P handed over by startm; under sched.lock */
-	struct m *schedlink;  /* idle list; under sched.lock */
-	uint32_t status;      /* enum m_status; atomic (m_set_status) */
-	uint32_t wake;        /* the note an idle M sleeps on: enum m_note */
+	void *g0_sp;         /* the scheduler loop's saved context */
+	struct g *curg;      /* running goroutine; NULL on g0 */
+	struct p *p;         /* held P */
+	struct p *nextp;     /* P handed over by startm; under sched.lock */
+	struct m *schedlink; /* idle list; under sched.lock */
+	uint32_t status;     /* enum m_status; atomic (m_set_status) */
+	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
 	/* Scheduling policy, owner only (sched.c): */
-	bool ran_stolen;      /* running a goroutine it stole, until it switches */
-	bool contended;       /* that goroutine parked on a lock: steal no more
+	bool ran_stolen;  /* running a goroutine it stole, until it switches */
+	bool contended;   /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
-	int32_t in_timer;     /* running a timer's function (time.c) */
+	int32_t in_timer; /* running a timer's function (time.c) */
 	int32_t id;
 
 	after_switch_fn after;
@@ -312,44 +292,44 @@ struct m {
 	void (*after_unlock)(void *); /* park's callback, run by after_park */
 
 	uint32_t rand;
-	void *g0_stack_lo;    /* the thread's stack, for sanitizers */
+	void *g0_stack_lo; /* the thread's stack, for sanitizers */
 	size_t g0_stack_size;
-	void *tsan_fiber;     /* g0's TSan fiber */
+	void *tsan_fiber; /* g0's TSan fiber */
 	void *asan_fake_stack;
-	void *altstack;       /* signal stack for stack-overflow reports */
+	void *altstack; /* signal stack for stack-overflow reports */
 };
 
 /* Values of m->wake, the futex word an idle M sleeps on (Go's note):
  * it sleeps while the word is M_ASLEEP. The waker writes the reason. */
 enum m_note {
 	M_ASLEEP,
-	M_WAKE_WITH_P,          /* m->nextp holds a P for it */
-	M_WAKE_RECHECK_TIMERS,  /* the timer sleeper: an earlier timer came */
+	M_WAKE_WITH_P,         /* m->nextp holds a P for it */
+	M_WAKE_RECHECK_TIMERS, /* the timer sleeper: an earlier timer came */
 };
 
 /* ---- the scheduler ---------------------------------------------------- */
 
 struct sched {
 	spinlock lock;
-	int32_t nprocs;        /* atomic; Ps [0, nprocs) are in use */
-	int32_t npidle;        /* atomic; idle Ps */
-	int32_t nmspinning;    /* atomic; spinning Ms */
-	int32_t nm;            /* Ms created; under lock */
-	int32_t nmidle;        /* Ms on the idle list; under lock */
-	int32_t retiring;      /* atomic; Ps in P_RETIRING */
-	struct p *pidle;       /* idle Ps */
-	struct m *midle;       /* idle Ms */
+	int32_t nprocs;                   /* atomic; Ps [0, nprocs) are in use */
+	int32_t npidle;                   /* atomic; idle Ps */
+	int32_t nmspinning;               /* atomic; spinning Ms */
+	int32_t nm;                       /* Ms created; under lock */
+	int32_t nmidle;                   /* Ms on the idle list; under lock */
+	int32_t retiring;                 /* atomic; Ps in P_RETIRING */
+	struct p *pidle;                  /* idle Ps */
+	struct m *midle;                  /* idle Ms */
 	struct p *allp[GOC_MAXPROCS_MAX]; /* created Ps, never freed */
 	int32_t nallp;
 
 	/* Global run queue: overflow, yields, goroutines from other threads. */
 	struct gnode *gq_head, *gq_tail;
-	int64_t gq_size;       /* atomic (read without the lock) */
+	int64_t gq_size; /* atomic (read without the lock) */
 
-	int64_t goid_gen;      /* atomic; ids handed out in batches */
-	int64_t ext_spawned;   /* atomic; goroutines started off any P */
-	bool main_started;     /* goc_main ran */
-	bool main_exited;      /* the main goroutine called goc_exit */
+	int64_t goid_gen;    /* atomic; ids handed out in batches */
+	int64_t ext_spawned; /* atomic; goroutines started off any P */
+	bool main_started;   /* goc_main ran */
+	bool main_exited;    /* the main goroutine called goc_exit */
 
 	/* Timer sleeper: at most one idle M sleeps until the earliest timer,
 	 * the others sleep until woken. Under lock. */
@@ -362,10 +342,10 @@ struct sched {
 
 	int64_t rescue_quiet_until; /* atomic: sysmon moves no deque work
 	                             * before this time (sysmon.c) */
-	uint32_t sysmon_watch;   /* atomic: work queued lazily; look soon */
-	uint32_t sysmon_nap;     /* futex: sysmon's long sleep; 1 while in it */
-	uint32_t sysmon_wake;    /* futex: sysmon sleeps on it when all is idle */
-	uint32_t sysmon_idle;    /* atomic: 1 while sysmon sleeps indefinitely */
+	uint32_t sysmon_watch;      /* atomic: work queued lazily; look soon */
+	uint32_t sysmon_nap;        /* futex: sysmon's long sleep; 1 while in it */
+	uint32_t sysmon_wake;       /* futex: sysmon sleeps on it when all is idle */
+	uint32_t sysmon_idle;       /* atomic: 1 while sysmon sleeps indefinitely */
 };
 
 extern struct sched goc__sched GOC_HIDDEN;
@@ -427,13 +407,13 @@ void goc__park_on_lock(void) GOC_HIDDEN;
  * spins so far)? Go's sync_runtime_canSpin. */
 bool goc__can_spin(int iter) GOC_HIDDEN;
 
-void goc__yield(void) GOC_HIDDEN;               /* goc_yield */
-void goc__schedule(void) GOC_HIDDEN;             /* on g0; never returns */
+void goc__yield(void) GOC_HIDDEN;    /* goc_yield */
+void goc__schedule(void) GOC_HIDDEN; /* on g0; never returns */
 int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 
 /* ---- runq.c: run queues ---- */
 
-void goc__globq_put(struct gnode *n) GOC_HIDDEN;      /* takes sched.lock */
+void goc__globq_put(struct gnode *n) GOC_HIDDEN; /* takes sched.lock */
 void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
 struct gnode *goc__globq_get_locked(void) GOC_HIDDEN;
 bool goc__runq_put(struct p *p, struct gnode *n) GOC_HIDDEN; /* false: full */
@@ -446,9 +426,9 @@ void goc__runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
 
 void goc__wakep(void) GOC_HIDDEN;
 void goc__startm(struct p *p, bool spinning) GOC_HIDDEN;
-void goc__stopm(struct m *m) GOC_HIDDEN;       /* sleep until given a P */
-struct p *goc__pidle_get(void) GOC_HIDDEN;     /* under sched.lock */
-void goc__pidle_put(struct p *p) GOC_HIDDEN;   /* under sched.lock */
+void goc__stopm(struct m *m) GOC_HIDDEN;        /* sleep until given a P */
+struct p *goc__pidle_get(void) GOC_HIDDEN;      /* under sched.lock */
+void goc__pidle_put(struct p *p) GOC_HIDDEN;    /* under sched.lock */
 void goc__pidle_remove(struct p *p) GOC_HIDDEN; /* under sched.lock */
 /* m found no work: give its P back unless work came meanwhile; true if
  * m holds none now (it should then stopm). */
@@ -459,10 +439,10 @@ void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
 
 /* ---- proc.c: Ms and Ps, resizing, deadlock ---- */
 
-struct m *goc__m_new_current(void) GOC_HIDDEN; /* make this thread an M */
+struct m *goc__m_new_current(void) GOC_HIDDEN;         /* make this thread an M */
 void goc__newm(struct p *p, bool spinning) GOC_HIDDEN; /* a thread for p */
-void goc__p_retire(struct m *m) GOC_HIDDEN;    /* m's P leaves; m keeps none */
-void goc__check_dead(void) GOC_HIDDEN;         /* under sched.lock */
+void goc__p_retire(struct m *m) GOC_HIDDEN;            /* m's P leaves; m keeps none */
+void goc__check_dead(void) GOC_HIDDEN;                 /* under sched.lock */
 int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
 /* ---- sysmon.c ---- */

@@ -63,8 +63,7 @@ static inline void san_switch_end(struct m *m, struct g *now)
 {
 	(void)m, (void)now;
 #ifdef GOC_ASAN
-	__sanitizer_finish_switch_fiber(now ? now->asan_fake_stack
-	                                    : m->asan_fake_stack,
+	__sanitizer_finish_switch_fiber(now ? now->asan_fake_stack : m->asan_fake_stack,
 	                                NULL, NULL);
 #endif
 }
@@ -88,8 +87,7 @@ static inline void san_g_destroy(struct g *g)
 #endif
 #ifdef GOC_ASAN
 	/* The next goroutine on this stack starts with clean shadow. */
-	__asan_unpoison_memory_region(g->stack_lo,
-	                              (size_t)((char *)g - g->stack_lo));
+	__asan_unpoison_memory_region(g->stack_lo, (size_t)((char *)g - g->stack_lo));
 #endif
 }
 

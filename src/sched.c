@@ -283,7 +283,7 @@ bool goc__can_spin(int iter)
 		return false;
 	int32_t procs = load_relaxed(&goc__sched.nprocs);
 	if (procs <= 1 || procs <= load_relaxed(&goc__sched.npidle) +
-	                              load_relaxed(&goc__sched.nmspinning) + 1)
+	                                   load_relaxed(&goc__sched.nmspinning) + 1)
 		return false;
 	return goc__runq_empty(m->p);
 }
@@ -590,7 +590,8 @@ static struct gnode *steal_work(struct m *m, bool *from_timers)
 	for (int round = 0; round < 4; round++) {
 		uint32_t start = goc__fastrand();
 		for (int32_t i = 0; i < n; i++) {
-			struct p *v = load_acquire(&goc__sched.allp[(start + (uint32_t)i) % (uint32_t)n]);
+			struct p *v = load_acquire(
+				&goc__sched.allp[(start + (uint32_t)i) % (uint32_t)n]);
 			if (v == p || !v)
 				continue;
 			int64_t first = load_relaxed(&v->timers.first);

@@ -28,12 +28,12 @@
 
 struct sel {
 	goc_case *cases;
-	uint32_t *poll;       /* case indices with a channel, shuffled */
+	uint32_t *poll; /* case indices with a channel, shuffled */
 	size_t npoll;
-	goc_chan **locks;     /* distinct channels, by address */
+	goc_chan **locks; /* distinct channels, by address */
 	size_t nlocks;
 	struct waiter *waiters; /* waiters[i] for cases[i] */
-	struct timer *timer;  /* deadline, or NULL */
+	struct timer *timer;    /* deadline, or NULL */
 };
 
 /* A case must say which way it goes; a stray value would otherwise act
@@ -57,7 +57,8 @@ static void shuffle_cases(struct sel *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!s->cases[i].ch)
 			continue;
-		if (unlikely(s->cases[i].dir != GOC_SEND && s->cases[i].dir != GOC_RECV))
+		if (unlikely(s->cases[i].dir != GOC_SEND &&
+		             s->cases[i].dir != GOC_RECV))
 			bad_direction(s->cases, i);
 		chan_check_live(s->cases[i].ch, "select");
 		if (s->npoll % 8 == 0)
@@ -220,8 +221,11 @@ static struct waiter *wait_cases(struct sel *s, int64_t until)
 		uint32_t i = s->poll[k];
 		goc_case *cs = &s->cases[i];
 		struct waiter *w = &s->waiters[i];
-		*w = (struct waiter){.g = g, .c = cs->ch, .elem = cs->elem,
-		                     .is_select = true, .index = (int32_t)i};
+		*w = (struct waiter){.g = g,
+		                     .c = cs->ch,
+		                     .elem = cs->elem,
+		                     .is_select = true,
+		                     .index = (int32_t)i};
 		waitq_push(cs->dir == GOC_SEND ? &cs->ch->sendq : &cs->ch->recvq, w);
 	}
 	s->timer = NULL;
@@ -370,5 +374,6 @@ GOC_API int goc_select_timeout(goc_case *cases, size_t n, int64_t ns)
 	if (ns <= 0)
 		return goc_select_try(cases, n);
 	int64_t now = nanotime();
-	return goc__select_impl(cases, n, true, ns > INT64_MAX - now ? INT64_MAX : now + ns);
+	return goc__select_impl(cases, n, true,
+	                        ns > INT64_MAX - now ? INT64_MAX : now + ns);
 }

@@ -23,7 +23,7 @@ struct sema_waiter {
 	struct g *g;
 	uint32_t *addr;
 	struct sema_waiter *next;
-	bool handed;  /* the releaser decremented the count for us */
+	bool handed; /* the releaser decremented the count for us */
 };
 
 struct semaroot {

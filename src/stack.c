@@ -57,7 +57,7 @@
 #define GUARD_SIZE ((size_t)64 * 1024) /* big frames must not jump past it */
 #define CHUNK_SLOTS_MIN 64
 #define CHUNK_SLOTS_MAX 4096 /* 1.25 GiB of address space */
-#define ODD_CACHE_MAX 64 /* cached stacks of non-default sizes */
+#define ODD_CACHE_MAX 64     /* cached stacks of non-default sizes */
 #define CANARY 0x6f67635f73746b21ull
 
 struct region {
@@ -73,14 +73,14 @@ static const char *const guard_names[] = {"madvise", "mprotect", "canary"};
 enum { SLOT_USED, SLOT_FRESH, SLOT_FRESH_CANARY };
 
 static struct {
-	spinlock lock;          /* guards everything below but pool */
+	spinlock lock; /* guards everything below but pool */
 	enum guard_kind kind;
 	bool kind_known;
 	size_t mprotect_budget; /* guards mprotect may still install */
 	char *chunk;            /* slots not yet handed out: [chunk, chunk_end) */
 	char *chunk_end;
-	size_t chunk_slots;     /* slots in the next chunk */
-	struct g *odd;          /* free stacks of other sizes */
+	size_t chunk_slots; /* slots in the next chunk */
+	struct g *odd;      /* free stacks of other sizes */
 	int nodd;
 	struct cache_pool pool; /* free default stacks (their struct g) */
 
@@ -88,7 +88,7 @@ static struct {
 	 * of default slots, and each slot of another size. */
 	struct region *regions;
 	size_t nregions, regions_cap;
-	size_t carving;         /* regions[carving] holds [chunk, chunk_end) */
+	size_t carving; /* regions[carving] holds [chunk, chunk_end) */
 } global;
 
 static size_t slot_size(size_t stack_size) { return GUARD_SIZE + stack_size; }
@@ -187,9 +187,10 @@ static bool region_add(char *base, size_t nslots, size_t stack_size)
 {
 	if (global.nregions == global.regions_cap) {
 		size_t cap = global.regions_cap ? 2 * global.regions_cap : 16;
-		struct region *r = global.regions
-		                       ? goc__mem_realloc(global.regions, cap * sizeof *r)
-		                       : goc__mem_alloc_noscan(cap * sizeof *r);
+		struct region *r =
+			global.regions
+				? goc__mem_realloc(global.regions, cap * sizeof *r)
+				: goc__mem_alloc_noscan(cap * sizeof *r);
 		if (!r)
 			return false;
 		global.regions = r;

@@ -47,7 +47,9 @@ static const char *const p_names[P_NSTATUS] = {
 };
 
 static const char *const m_names[M_NSTATUS] = {
-	[M_RUNNING] = "running", [M_SPINNING] = "spinning", [M_IDLE] = "idle",
+	[M_RUNNING] = "running",
+	[M_SPINNING] = "spinning",
+	[M_IDLE] = "idle",
 	[M_TSLEEPER] = "timer sleeper",
 };
 

@@ -22,10 +22,9 @@
  */
 #include "runtime.h"
 
-
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
-#define TIME_SLICE (10 * GOC_MILLISECOND) /* Go's scheduling quantum */
+#define TIME_SLICE (10 * GOC_MILLISECOND)  /* Go's scheduling quantum */
 #define STUCK_TIME (200 * GOC_MICROSECOND) /* see find_stale_work */
 #define RUNNEXT_STUCK_TIME (2 * GOC_MILLISECOND)
 #define FRESH_STACKS 16 /* goroutines started on new stacks between looks */
@@ -63,7 +62,8 @@ static bool find_stale_work(int64_t now, bool *queued)
 			p->sysmon_tick_time = now;
 		}
 		int64_t stuck_for = now - p->sysmon_tick_time;
-		bool in_deque = load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
+		bool in_deque =
+			load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
 		bool in_runnext = load_relaxed(&p->runnext) != NULL;
 		bool take_runnext = in_runnext && stuck_for >= RUNNEXT_STUCK_TIME;
 		*queued = *queued || in_deque || in_runnext;
@@ -71,9 +71,11 @@ static bool find_stale_work(int64_t now, bool *queued)
 		uint64_t fresh = load_relaxed(&p->fresh_starts);
 		bool faulting = fresh - p->sysmon_fresh >= FRESH_STACKS;
 		p->sysmon_fresh = fresh;
-		bool take_deque = in_deque &&
-		                  (faulting || (stuck_for >= STUCK_TIME &&
-		                                now >= load_relaxed(&goc__sched.rescue_quiet_until)));
+		bool take_deque =
+			in_deque &&
+			(faulting ||
+		         (stuck_for >= STUCK_TIME &&
+		          now >= load_relaxed(&goc__sched.rescue_quiet_until)));
 		stale = stale || take_runnext || take_deque;
 	}
 	return stale;
@@ -134,8 +136,7 @@ static void nap(void)
 void goc__sysmon_watch_slow(void)
 {
 	if (xchg(&goc__sched.sysmon_watch, 1) == 0 &&
-	    load_seq(&goc__sched.sysmon_nap) &&
-	    xchg(&goc__sched.sysmon_nap, 0))
+	    load_seq(&goc__sched.sysmon_nap) && xchg(&goc__sched.sysmon_nap, 0))
 		goc__os_futex_wake(&goc__sched.sysmon_nap, 1);
 }
 

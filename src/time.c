@@ -22,7 +22,6 @@
 
 #include <errno.h>
 
-
 /* ---- the heap --------------------------------------------------------- */
 
 #define SLOT_TIMER ((uintptr_t)1)
@@ -81,7 +80,8 @@ static void heap_push(struct timers *ts, struct timer_slot slot)
 {
 	if (ts->n == ts->cap) {
 		int32_t cap = ts->cap ? ts->cap * 2 : 64;
-		struct timer_slot *h = goc__mem_realloc(ts->heap, (size_t)cap * sizeof *h);
+		struct timer_slot *h =
+			goc__mem_realloc(ts->heap, (size_t)cap * sizeof *h);
 		if (!h)
 			goc__fatal("out of memory growing a timer heap");
 		ts->heap = h;
@@ -117,7 +117,8 @@ static void heap_add(struct p *p, struct timer_slot slot, struct timer *t)
 	int64_t old_first = ts->n ? ts->heap[0].when : 0;
 	if (t) {
 		store_relaxed(&t->p, p);
-		store_release(&t->state, TIMER_PENDING); /* goc__timer_del may spin on it */
+		store_release(&t->state,
+		              TIMER_PENDING); /* goc__timer_del may spin on it */
 	}
 	heap_push(ts, slot);
 	publish_first(ts);
@@ -317,8 +318,11 @@ static void wait_timer_fire(struct timer *t, int64_t now)
 
 void goc__wait_timer_init(struct timer *t, struct g *g, int64_t until)
 {
-	*t = (struct timer){.when = until, .fn = wait_timer_fire, .arg = g,
-	                    .heap_index = -1, .state = TIMER_IDLE};
+	*t = (struct timer){.when = until,
+	                    .fn = wait_timer_fire,
+	                    .arg = g,
+	                    .heap_index = -1,
+	                    .state = TIMER_IDLE};
 }
 
 void goc__wait_timer_arm(struct timer *t) { goc__timer_add(goc__timer_home(), t); }

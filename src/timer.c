@@ -27,13 +27,13 @@
 
 struct goc_timer {
 	struct timer t;
-	spinlock op_lock;   /* serialises stop, reset and free */
-	uint32_t gen;       /* atomic; bumped by stop and reset; t.seq is the
+	spinlock op_lock; /* serialises stop, reset and free */
+	uint32_t gen;     /* atomic; bumped by stop and reset; t.seq is the
 	                     * gen it was last armed in (under op_lock) */
-	uint32_t fired;     /* atomic: 1 + the gen of the last firing that
+	uint32_t fired;   /* atomic: 1 + the gen of the last firing that
 	                     * delivered (sent, or started fn); 0: none */
-	int64_t period;     /* tickers: > 0; atomic (firing reads it) */
-	goc_chan *c;        /* NULL for after_func */
+	int64_t period;   /* tickers: > 0; atomic (firing reads it) */
+	goc_chan *c;      /* NULL for after_func */
 	goc_func fn;
 	void *arg;
 };
@@ -163,7 +163,8 @@ GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
 	disarm(tm);
 	if (tm->period > 0) {
 		if (ns <= 0)
-			goc_panic("non-positive interval for goc_timer_reset of a ticker");
+			goc_panic(
+				"non-positive interval for goc_timer_reset of a ticker");
 		store_relaxed(&tm->period, ns);
 	}
 	arm(tm, ns);

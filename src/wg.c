@@ -41,5 +41,6 @@ GOC_API void goc_wg_wait(goc_wg *wg)
 	}
 	goc__semacquire(&wg->sema_, WAIT_WG, false);
 	if (load_seq(&wg->state_) != 0)
-		goc_panic("sync: WaitGroup is reused before previous Wait has returned");
+		goc_panic(
+			"sync: WaitGroup is reused before previous Wait has returned");
 }
