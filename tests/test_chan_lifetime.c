@@ -424,6 +424,65 @@ static int release_below_zero_while_a_goroutine_waits_panics(void)
 	fail("releasing below zero returned");
 }
 
+/* Two selects wait on {x, y}; main wakes one through x and the other
+ * through y, then releases both channels while each select may still have
+ * a waiter queued on the channel it did not win. Each channel is freed
+ * once, by whoever decided to under its lock, and nobody reads the other
+ * select's channel after unlocking it (glibc aborts on a double free;
+ * ASan reports a use after free). */
+struct pair {
+	goc_chan *x, *y;
+	goc_wg *done;
+};
+
+static void select_on_pair(void *arg)
+{
+	struct pair *p = arg;
+	int v;
+	goc_case cs[] = {GOC_CASE_RECV(p->x, &v), GOC_CASE_RECV(p->y, &v)};
+	goc_select(cs, 2);
+	goc_wg_done(p->done);
+}
+
+static void send_when_taken(goc_chan *c)
+{
+	int v = 1;
+	while (goc_chan_try_send(c, &v) != GOC_OK)
+		goc_yield();
+}
+
+static int selects_woken_on_different_channels_free_each_channel_once(void)
+{
+	for (int round = 0; round < SCALED(2000); round++) {
+		goc_wg done = {0};
+		struct pair p = {make_chan(sizeof(int), 0), make_chan(sizeof(int), 0),
+		                 &done};
+		goc_wg_add(&done, 2);
+		spawn(select_on_pair, &p);
+		spawn(select_on_pair, &p);
+		send_when_taken(p.x); /* both wait once one has taken this */
+		send_when_taken(p.y);
+		goc_chan_release(p.x);
+		goc_chan_release(p.y);
+		goc_wg_wait(&done);
+	}
+	return 0;
+}
+
+/* Using a channel after its last release is undefined; while its memory
+ * still holds the channel's mark, goc panics naming it instead of
+ * spinning on a freed lock. */
+static int send_on_a_released_channel_panics(void)
+{
+	if (TEST_ASAN)
+		skip("AddressSanitizer reports the use after free itself");
+	goc_chan *c = make_chan(sizeof(int), 1);
+	goc_chan_release(c);
+	int v = 1;
+	goc_chan_send(c, &v);
+	fail("a send on a released channel returned");
+}
+
 static const struct test_case cases[] = {
 	CASE(retain_returns_the_channel_and_keeps_it_alive),
 	CASE(retain_and_release_of_nil_do_nothing),
@@ -449,6 +508,9 @@ static const struct test_case cases[] = {
 	CASE(receiver_without_a_reference_survives_the_sender_releasing),
 	CASE(release_of_a_channel_no_longer_referenced_panics, .status = 2),
 	CASE(release_below_zero_while_a_goroutine_waits_panics, .status = 2),
+	CASE(selects_woken_on_different_channels_free_each_channel_once, .timeout = 60),
+	EXPECT_EXIT(send_on_a_released_channel_panics, 2,
+                    "panic: send on released channel 0x"),
 };
 
 TEST_MAIN(cases)

@@ -154,6 +154,99 @@ static int no_deadlock_while_a_thread_started_before_goc_main_runs(void)
 	return goc_main(main_waits_for_later, 1, argv);
 }
 
+/* ---- what the report says ---- */
+
+static goc_chan *never_sent;
+static goc_mutex held;
+
+static void receive_forever(void *arg)
+{
+	(void)arg;
+	expect_stderr_has("goroutine %lld [chan receive]:\n", (long long)goc_id());
+	int v;
+	goc_chan_recv(never_sent, &v);
+}
+
+static void lock_forever(void *arg)
+{
+	(void)arg;
+	expect_stderr_has("goroutine %lld [sync.Mutex.Lock]:\n", (long long)goc_id());
+	goc_mutex_lock(&held);
+}
+
+static void send_on_nil_forever(void *arg)
+{
+	(void)arg;
+	expect_stderr_has("goroutine %lld [chan send (nil chan)]:\n",
+	                  (long long)goc_id());
+	int v = 0;
+	goc_chan_send(NULL, &v);
+}
+
+static void select_nothing_forever(void *arg)
+{
+	(void)arg;
+	expect_stderr_has("goroutine %lld [select (no cases)]:\n", (long long)goc_id());
+	goc_select(NULL, 0);
+}
+
+/* Go's report: the fatal error, a blank line, then every goroutine with
+ * what it waits for. */
+static int deadlock_lists_every_goroutine_with_its_wait(void)
+{
+	skip_unless_deadlocks_detectable();
+	never_sent = make_chan(sizeof(int), 0);
+	goc_mutex_lock(&held);
+	spawn(receive_forever, NULL);
+	spawn(lock_forever, NULL);
+	spawn(send_on_nil_forever, NULL);
+	spawn(select_nothing_forever, NULL);
+	expect_stderr_line(DEADLOCK);
+	expect_stderr_has("\n\ngoroutine 1 [sync.WaitGroup.Wait]:\n");
+	goc_wg_add(&never, 1);
+	goc_wg_wait(&never);
+	fail("goc_wg_wait returned");
+}
+
+/* Plain threads hand a value over and exit, round after round, while
+ * main waits: a waker that exits while the detector reads the thread
+ * count must not make the program look dead. */
+static goc_chan *handover;
+static goc_wg round_done;
+
+static void *send_one(void *arg)
+{
+	(void)arg;
+	int v = 1;
+	goc_chan_send(handover, &v);
+	goc_wg_done(&round_done);
+	return NULL;
+}
+
+static void *receive_one(void *arg)
+{
+	(void)arg;
+	int v;
+	goc_chan_recv(handover, &v);
+	goc_wg_done(&round_done);
+	return NULL;
+}
+
+static int threads_that_wake_each_other_and_exit_are_no_deadlock(void)
+{
+	skip_unless_deadlocks_detectable();
+	handover = make_chan(sizeof(int), 0);
+	for (int i = 0; i < SCALED(3000); i++) {
+		goc_wg_add(&round_done, 2);
+		pthread_t a = thread_start(send_one, NULL);
+		pthread_t b = thread_start(receive_one, NULL);
+		goc_wg_wait(&round_done);
+		thread_join(a);
+		thread_join(b);
+	}
+	return 0;
+}
+
 static const struct test_case cases[] = {
 	EXPECT_EXIT(main_waiting_on_a_wg_nobody_finishes_is_a_deadlock, 2, DEADLOCK,
                     .out = "main waits", .timeout = 10),
@@ -171,6 +264,9 @@ static const struct test_case cases[] = {
 	CASE(no_deadlock_while_main_sleeps_and_others_are_blocked),
 	CASE(no_deadlock_while_a_plain_thread_will_call_done),
 	PLAIN_CASE(no_deadlock_while_a_thread_started_before_goc_main_runs),
+	EXPECT_EXIT(deadlock_lists_every_goroutine_with_its_wait, 2, DEADLOCK,
+                    .timeout = 10),
+	CASE(threads_that_wake_each_other_and_exit_are_no_deadlock, .timeout = 60),
 };
 
 TEST_MAIN(cases)

@@ -60,6 +60,17 @@ static int invalid_env_var_is_ignored(void)
 
 static int env_var_zero_is_ignored(void) { return invalid_env_var_is_ignored(); }
 
+/* Go ignores a GOMAXPROCS that is not a positive 32-bit decimal. */
+static int env_var_with_trailing_junk_is_ignored(void)
+{
+	return invalid_env_var_is_ignored();
+}
+static int env_var_beyond_32_bits_is_ignored(void)
+{
+	return invalid_env_var_is_ignored();
+}
+static int negative_env_var_is_ignored(void) { return invalid_env_var_is_ignored(); }
+
 /* ---- setting and reading ---- */
 
 static int nonpositive_n_returns_current_without_change(void)
@@ -426,6 +437,9 @@ static const struct test_case cases[] = {
 	CASE(env_var_above_max_is_clamped, .env = {"GOC_MAXPROCS=100000"}),
 	CASE(invalid_env_var_is_ignored, .env = {"GOC_MAXPROCS=zero"}),
 	CASE(env_var_zero_is_ignored, .env = {"GOC_MAXPROCS=0"}),
+	CASE(env_var_with_trailing_junk_is_ignored, .env = {"GOC_MAXPROCS=1abc"}),
+	CASE(env_var_beyond_32_bits_is_ignored, .env = {"GOC_MAXPROCS=99999999999"}),
+	CASE(negative_env_var_is_ignored, .env = {"GOC_MAXPROCS=-2"}),
 	CASE(nonpositive_n_returns_current_without_change),
 	CASE(set_returns_the_previous_value),
 	CASE(n_above_max_is_clamped),

@@ -612,6 +612,16 @@ static int select_with_many_cases_sees_a_close(void)
 	return 0;
 }
 
+/* A case that is neither a send nor a receive is a bug, not a receive. */
+static int case_with_neither_direction_panics(void)
+{
+	goc_chan *c = make_chan(sizeof(int), 1);
+	int v;
+	goc_case cs[] = {GOC_CASE_RECV(c, &v), {c, 7, &v, 0}};
+	goc_select(cs, 2);
+	fail("goc_select returned");
+}
+
 static const struct test_case cases[] = {
 	CASE(select_returns_the_index_of_the_ready_case),
 	CASE(send_case_performs_the_send),
@@ -626,6 +636,9 @@ static const struct test_case cases[] = {
 	CASE(select_try_with_no_cases_or_only_nil_ones_returns_minus_one),
 	CASE(select_timeout_with_no_cases_returns_minus_one_after_the_time),
 	CASE(empty_selects_block_their_goroutines_forever, .out = "main returns"),
+	EXPECT_EXIT(
+		case_with_neither_direction_panics, 2,
+		"panic: select: case 1 has direction 7 (want GOC_SEND or GOC_RECV)"),
 	EXPECT_EXIT(main_in_an_empty_select_alone_is_a_deadlock, 2, DEADLOCK,
                     .timeout = 10),
 	EXPECT_EXIT(main_in_a_select_of_nil_channels_alone_is_a_deadlock, 2, DEADLOCK,
