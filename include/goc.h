@@ -116,13 +116,16 @@ int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv);
  * goc_go — start fn(arg) in a new goroutine and return at once, without
  * waiting for it to run. Returns 0, or -1 with errno:
  *   EINVAL  fn is NULL;
- *   ENOMEM  no memory or address space for its stack.
- * goc_go does not start OS threads itself: the runtime starts them when
- * there is work for them, and if the system refuses one (pthread_create
- * fails, or there is no memory for its record), the process ends with
- * "fatal error: cannot start a thread for the scheduler" (or "… the
- * system monitor thread", "out of memory allocating a thread") and exit
- * status 2; goc_go does not return EAGAIN today.
+ *   ENOMEM  no memory or address space for its stack;
+ *   EAGAIN  the runtime is not started yet (this is the first goroutine
+ *           of a program without goc_main) and the system refused the
+ *           thread it starts with (its monitor); a later call tries again.
+ * Once the runtime runs, goc_go starts no OS thread itself: the runtime
+ * starts them when there is work for them, and if the system refuses one
+ * then (pthread_create fails, or there is no memory for its record), the
+ * process ends with "fatal error: cannot start a thread for the
+ * scheduler" (or "out of memory allocating a thread") and exit status 2,
+ * as Go's does: the goroutine was already promised to run.
  * When the calling goroutine has filled its processor's run queue, goc_go
  * lets the queued goroutines run before it returns (a spawning loop is
  * paced by the goroutines it starts, so queued goroutines stay bounded).

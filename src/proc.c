@@ -325,26 +325,43 @@ void goc__check_dead(void)
 
 /* ---- start ------------------------------------------------------------- */
 
-static void runtime_init(void)
+/* Under start_lock. Each step is done once; a start that failed for want
+ * of a thread is tried again by the next caller. */
+static bool runtime_init_locked(void)
 {
-	int n = default_procs();
-	goc__sched.goid_gen = 1; /* id 1 is the main goroutine's */
-	for (int32_t i = 0; i < n; i++) {
-		store_release(&goc__sched.allp[i], p_new(i));
-		goc__pidle_put(goc__sched.allp[i]);
+	static bool procs_made;
+	if (!procs_made) {
+		int n = default_procs();
+		goc__sched.goid_gen = 1; /* id 1 is the main goroutine's */
+		for (int32_t i = 0; i < n; i++) {
+			store_release(&goc__sched.allp[i], p_new(i));
+			goc__pidle_put(goc__sched.allp[i]);
+		}
+		store_release(&goc__sched.nallp, n);
+		store_release(&goc__sched.nprocs, n);
+		goc__signal_init();
+		goc__netpoll_init();
+		procs_made = true;
 	}
-	store_release(&goc__sched.nallp, n);
-	store_release(&goc__sched.nprocs, n);
-	goc__signal_init();
-	goc__netpoll_init();
-	goc__sysmon_start();
+	if (goc__sysmon_start() != 0)
+		return false;
 	store_release(&goc__runtime_started, true);
+	return true;
+}
+
+bool goc__runtime_try_start(void)
+{
+	static spinlock start_lock;
+	spin_lock(&start_lock);
+	bool ok = load_acquire(&goc__runtime_started) || runtime_init_locked();
+	spin_unlock(&start_lock);
+	return ok;
 }
 
 void goc__runtime_start(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, runtime_init);
+	if (!goc__runtime_try_start())
+		goc__fatal("cannot start the system monitor thread");
 }
 
 struct main_args {

@@ -370,7 +370,10 @@ static inline struct g *goc__getg(void)
 	return m ? m->curg : NULL;
 }
 
-/* The runtime starts on first use; idempotent and cheap once done. */
+/* The runtime starts on first use; idempotent and cheap once done.
+ * try_start returns false if it could not start a thread it needs (the
+ * system monitor); runtime_start then ends the program. */
+bool goc__runtime_try_start(void) GOC_HIDDEN;
 void goc__runtime_start(void) GOC_HIDDEN;
 extern bool goc__runtime_started GOC_HIDDEN;
 static inline void runtime_ensure(void)
@@ -447,7 +450,7 @@ int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
 /* ---- sysmon.c ---- */
 
-void goc__sysmon_start(void) GOC_HIDDEN;
+int goc__sysmon_start(void) GOC_HIDDEN; /* 0, or an errno value */
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 

@@ -456,7 +456,11 @@ static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
 
 static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 {
-	runtime_ensure();
+	if (unlikely(!load_acquire(&goc__runtime_started)) &&
+	    !goc__runtime_try_start()) {
+		errno = EAGAIN;
+		return -1;
+	}
 	struct m *m = goc__getm();
 	struct p *p = m ? m->p : NULL;
 	if (!p)

@@ -174,8 +174,7 @@ static void *sysmon_main(void *arg)
 	return NULL;
 }
 
-void goc__sysmon_start(void)
+int goc__sysmon_start(void)
 {
-	if (goc__os_thread_start(sysmon_main, NULL, 64 * 1024) != 0)
-		goc__fatal("cannot start the system monitor thread");
+	return goc__os_thread_start(sysmon_main, NULL, 64 * 1024);
 }

@@ -268,6 +268,30 @@ static int go_attr_with_huge_stack_fails_with_enomem(void)
 	return 0;
 }
 
+static goc_wg ran;
+
+static void mark_ran(void *arg)
+{
+	(void)arg;
+	goc_wg_done(&ran);
+}
+
+/* The first goc_go of a program without goc_main starts the runtime and
+ * its monitor thread; if the system refuses that thread, goc_go fails
+ * with EAGAIN, and a later call tries again. */
+static int first_go_fails_with_eagain_when_no_thread_can_start(void)
+{
+	struct rlimit before;
+	expect_eq(getrlimit(RLIMIT_AS, &before), 0);
+	limit_address_space((size_t)16 << 10); /* no room for a thread's stack */
+	goc_wg_add(&ran, 1);
+	expect_fails_with(goc_go(mark_ran, NULL), EAGAIN);
+	expect_eq(setrlimit(RLIMIT_AS, &before), 0);
+	expect_eq(goc_go(mark_ran, NULL), 0);
+	goc_wg_wait(&ran);
+	return 0;
+}
+
 static const struct test_case cases[] = {
 	CASE(go_runs_fn_with_its_arg_and_returns_0),
 	CASE(go_returns_without_waiting_for_fn),
@@ -281,6 +305,7 @@ static const struct test_case cases[] = {
 	CASE(stack_of_max_size_is_accepted),
 	CASE(named_goroutine_runs),
 	CASE(go_fails_with_enomem_when_address_space_runs_out),
+	PLAIN_CASE(first_go_fails_with_eagain_when_no_thread_can_start),
 	CASE(go_attr_with_huge_stack_fails_with_enomem),
 };
 
