@@ -27,7 +27,7 @@
  *   timer.c timer_new — a goc_timer; freed by goc_timer_free. Scanned:
  *       goc_after_func's arg, the timer's channel.
  *   time.c heap_push — a P's timer heap; grows, never freed. Scanned: it
- *       indexes everything a timer will wake (goc_timers, goroutines in
+ *       indexes everything a timer will wake (goc_timer objects, goroutines in
  *       goc_sleep). Those are runtime memory today, but the heap is where
  *       a collector would look first if one became collectable. A timer
  *       is named with bit 0 set: an interior pointer, which Boehm's
