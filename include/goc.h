@@ -414,7 +414,8 @@ typedef struct goc_timer goc_timer;
 goc_timer *goc_timer_make(int64_t ns);
 
 /* goc_ticker_make — a ticker that fires every period ns; a slow receiver
- * loses ticks, they are never queued. period <= 0: NULL with EINVAL.
+ * loses ticks, they are never queued. Panics if period <= 0
+ * ("non-positive interval for goc_ticker_make"), as Go's does.
  * Go: time.NewTicker */
 goc_timer *goc_ticker_make(int64_t period);
 
@@ -424,14 +425,14 @@ goc_chan *goc_timer_chan(goc_timer *t);
 
 /* goc_timer_stop — stop t; true if it stopped a pending firing (a running
  * ticker: true). Once it returns, no value from before it is received.
- * t may be NULL (as for goc_timer_free): false, nothing happens.
+ * A NULL t panics ("goc_timer_stop of a nil timer"), as Go's nil *Timer.
  * Go 1.23: t.Stop() */
 bool goc_timer_stop(goc_timer *t);
 
 /* goc_timer_reset — re-arm t to fire ns from now (a ticker: set its
  * period); no stale value from before it is received after it returns.
  * Panics "non-positive interval for goc_timer_reset of a ticker" if t is a
- * ticker and ns <= 0. t may be NULL: nothing happens.
+ * ticker and ns <= 0, and "goc_timer_reset of a nil timer" if t is NULL.
  * Go 1.23: t.Reset(d) */
 void goc_timer_reset(goc_timer *t, int64_t ns);
 

@@ -101,12 +101,12 @@ int goc__os_thread_count(void) GOC_HIDDEN;
 
 /* ---- signals --------------------------------------------------------- */
 
-/* Call fn(sig, faulting address) on a memory fault (SIGSEGV, SIGBUS), on
- * the thread's alternate signal stack. fn runs in a signal handler; if it
+/* Call fn(sig, faulting address, the interrupted stack pointer) on a
+ * memory fault (SIGSEGV, SIGBUS), on the thread's alternate signal stack. fn runs in a signal handler; if it
  * returns, the faulting instruction runs again, so it must either not
  * return or first put back the previous disposition
  * (goc__os_signal_fault_restore). Installed once, at start. */
-void goc__os_signal_fault_install(void (*fn)(int sig, void *addr)) GOC_HIDDEN;
+void goc__os_signal_fault_install(void (*fn)(int sig, void *addr, void *sp)) GOC_HIDDEN;
 /* Put back the disposition sig had before goc__os_signal_fault_install.
  * Async-signal-safe. */
 void goc__os_signal_fault_restore(int sig) GOC_HIDDEN;

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,16 +189,29 @@ int goc__os_thread_count(void)
 
 /* ---- signals --------------------------------------------------------- */
 
-static void (*fault_fn)(int sig, void *addr);
+static void (*fault_fn)(int sig, void *addr, void *sp);
 static struct sigaction old_segv, old_bus;
+
+/* The interrupted thread's stack pointer. */
+static void *context_sp(void *ctx)
+{
+	ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+	return (void *)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return (void *)uc->uc_mcontext.sp;
+#else
+	(void)uc;
+	return NULL;
+#endif
+}
 
 static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
-	(void)ctx;
-	fault_fn(sig, si->si_addr);
+	fault_fn(sig, si->si_addr, context_sp(ctx));
 }
 
-void goc__os_signal_fault_install(void (*fn)(int sig, void *addr))
+void goc__os_signal_fault_install(void (*fn)(int sig, void *addr, void *sp))
 {
 	fault_fn = fn;
 	struct sigaction sa;

@@ -38,29 +38,34 @@ struct sel {
 
 /* A case must say which way it goes; a stray value would otherwise act
  * as a receive. Only cases with a channel are checked: a nil channel's
- * case is never chosen, whatever it says. */
-_Noreturn static void bad_direction(const goc_case *cases, size_t i)
+ * case is never chosen, whatever it says. Its channel must be live
+ * (chan.h chan_check_live). */
+_Noreturn static void bad_case(const goc_case *cases, size_t i)
 {
-	goc_panic("select: case %zu has direction %d (want GOC_SEND or GOC_RECV)", i,
-	          cases[i].dir);
+	if (cases[i].dir != GOC_SEND && cases[i].dir != GOC_RECV)
+		goc_panic(
+			"select: case %zu has direction %d (want GOC_SEND or GOC_RECV)",
+			i, cases[i].dir);
+	goc__chan_panic_released(cases[i].ch, "select");
 }
 
 /* Fisher-Yates, inserting each case with a channel at a random place.
  * One 32-bit random number yields several small ones: the high half of
  * r * k is uniform in [0, k), and the low half is what is left of r for
  * the next draw (Lemire). A fresh number every 8 cases keeps them
- * independent enough for selects of any size. */
-static void shuffle_cases(struct sel *s, size_t n)
+ * independent enough for selects of any size. Always inlined: it is much
+ * of a busy select's work, and the call costs more than it saves. */
+static inline __attribute__((always_inline)) void shuffle_cases(struct sel *s, size_t n)
 {
 	uint64_t r = 0;
 	s->npoll = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!s->cases[i].ch)
 			continue;
-		if (unlikely(s->cases[i].dir != GOC_SEND &&
-		             s->cases[i].dir != GOC_RECV))
-			bad_direction(s->cases, i);
-		chan_check_live(s->cases[i].ch, "select");
+		if (unlikely((unsigned)(s->cases[i].dir - GOC_SEND) >
+		                     GOC_RECV - GOC_SEND ||
+		             load_relaxed(&s->cases[i].ch->magic) != CHAN_LIVE))
+			bad_case(s->cases, i);
 		if (s->npoll % 8 == 0)
 			r = goc__fastrand();
 		uint64_t m = r * (s->npoll + 1);

@@ -4,7 +4,8 @@
  * A goroutine that runs past the bottom of its stack touches its guard
  * region and takes SIGSEGV (or SIGBUS). The handler runs on the M's
  * alternate signal stack — the faulting stack has no room left — and, if
- * the address is in the running goroutine's guard, prints
+ * the address is in the running goroutine's guard, or its stack pointer
+ * has gone below its stack (a frame bigger than the guard), prints
  * "goroutine N: stack overflow (stack size S)" and exits with status 2.
  * Any other fault is not ours: the previous disposition is put back and
  * the faulting instruction runs again, so the program dies (or its own
@@ -31,11 +32,24 @@ _Noreturn void goc__stack_overflow(struct g *g)
 	_exit(2);
 }
 
-static void on_fault(int sig, void *addr)
+/* A frame bigger than the guard jumps over it: its first access faults
+ * (or lands) below the guard, in a neighbouring slot or unmapped space.
+ * The stack pointer then sits below the stack, which it never does
+ * otherwise: an overflow too, up to this far below (farther, the stack
+ * pointer is not a frame's but garbage). */
+#define FRAME_REACH ((uintptr_t)64 << 20)
+
+static bool sp_below_stack(struct g *g, void *sp)
+{
+	uintptr_t lo = (uintptr_t)g->stack_lo, s = (uintptr_t)sp;
+	return s && s < lo && lo - s <= FRAME_REACH;
+}
+
+static void on_fault(int sig, void *addr, void *sp)
 {
 	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (g && goc__stack_guard_hit(g, addr))
+	if (g && (goc__stack_guard_hit(g, addr) || sp_below_stack(g, sp)))
 		goc__stack_overflow(g);
 	goc__os_signal_fault_restore(sig);
 }

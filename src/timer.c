@@ -121,10 +121,8 @@ GOC_API goc_timer *goc_timer_make(int64_t ns)
 
 GOC_API goc_timer *goc_ticker_make(int64_t period)
 {
-	if (period <= 0) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (period <= 0)
+		goc_panic("non-positive interval for goc_ticker_make");
 	goc_timer *tm = timer_new(period, true, NULL, NULL);
 	if (tm)
 		arm(tm, period);
@@ -148,7 +146,7 @@ GOC_API goc_chan *goc_timer_chan(goc_timer *t) { return t ? t->c : NULL; }
 GOC_API bool goc_timer_stop(goc_timer *tm)
 {
 	if (!tm)
-		return false;
+		goc_panic("goc_timer_stop of a nil timer");
 	spin_lock(&tm->op_lock);
 	bool stopped = disarm(tm) || tm->period > 0;
 	spin_unlock(&tm->op_lock);
@@ -158,7 +156,7 @@ GOC_API bool goc_timer_stop(goc_timer *tm)
 GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
 {
 	if (!tm)
-		return;
+		goc_panic("goc_timer_reset of a nil timer");
 	spin_lock(&tm->op_lock);
 	disarm(tm);
 	if (tm->period > 0) {

@@ -146,7 +146,45 @@ static int canary_overrun_of_an_attr_stack_is_reported(void)
 	return 0;
 }
 
+/* C code written for 8 MiB thread stacks: one frame larger than the whole
+ * stack. Compiled with the stack probes goc recommends
+ * (-fstack-clash-protection, in goc's pkg-config and CMake flags), the
+ * frame touches its pages in turn from the top, and the first touch past
+ * the stack hits the guard; without probes, the stack pointer itself is
+ * found below the stack when the fault comes. */
+static __attribute__((noinline)) int touch_big_frame(size_t kib)
+{
+	volatile char frame[kib * 1024];
+	for (size_t i = 0; i < sizeof frame; i += 4096)
+		frame[sizeof frame - 1 - i] = (char)i;
+	return frame[0];
+}
+
+static void run_big_frame(void *arg)
+{
+	expect_stderr_line("goroutine %lld: stack overflow (stack size %zu)",
+	                   (long long)goc_id(), (size_t)GOC_STACK_DEFAULT);
+	touch_big_frame((size_t)(uintptr_t)arg);
+	fail("a frame larger than the stack returned");
+}
+
+static int frame_past_the_guard_is_reported(void)
+{
+	spawn(run_big_frame, (void *)(uintptr_t)324);
+	goc_sleep(10 * GOC_SECOND);
+	fail("no stack overflow was reported");
+}
+
+static int frame_twice_the_stack_is_reported(void)
+{
+	spawn(run_big_frame, (void *)(uintptr_t)512);
+	goc_sleep(10 * GOC_SECOND);
+	fail("no stack overflow was reported");
+}
+
 static const struct test_case cases[] = {
+	CASE(frame_past_the_guard_is_reported, .status = 2),
+	CASE(frame_twice_the_stack_is_reported, .status = 2),
 	CASE(overflow_reports_the_default_stack_size, .status = 2),
 	CASE(overflow_reports_a_size_rounded_up_to_pages, .status = 2),
 	CASE(overflow_reports_a_size_rounded_up_to_the_minimum, .status = 2),

@@ -286,14 +286,25 @@ static int free_of_a_stopped_timer_is_fine(void)
 
 /* ---- NULL ---- */
 
-static int stop_reset_free_and_chan_of_null_do_nothing(void)
+/* free and chan accept NULL as C's free does; stop and reset of a nil
+ * timer panic, as Go's methods on a nil *Timer do. */
+static int free_and_chan_of_null_do_nothing(void)
 {
-	expect(!goc_timer_stop(NULL), "goc_timer_stop(NULL) returned true");
-	goc_timer_reset(NULL, ms(1));
-	goc_timer_reset(NULL, 0);
 	expect(goc_timer_chan(NULL) == NULL, "goc_timer_chan(NULL) is not NULL");
 	goc_timer_free(NULL);
 	return 0;
+}
+
+static int stop_of_null_panics(void)
+{
+	goc_timer_stop(NULL);
+	fail("goc_timer_stop(NULL) returned");
+}
+
+static int reset_of_null_panics(void)
+{
+	goc_timer_reset(NULL, ms(1));
+	fail("goc_timer_reset(NULL) returned");
 }
 
 static const struct test_case cases[] = {
@@ -315,7 +326,9 @@ static const struct test_case cases[] = {
 	CASE(free_of_a_pending_timer_stops_it),
 	CASE(free_of_a_fired_unreceived_timer_is_fine),
 	CASE(free_of_a_stopped_timer_is_fine),
-	CASE(stop_reset_free_and_chan_of_null_do_nothing),
+	CASE(free_and_chan_of_null_do_nothing),
+	EXPECT_EXIT(stop_of_null_panics, 2, "panic: goc_timer_stop of a nil timer"),
+	EXPECT_EXIT(reset_of_null_panics, 2, "panic: goc_timer_reset of a nil timer"),
 };
 
 TEST_MAIN(cases)
