@@ -474,8 +474,8 @@ static int selects_woken_on_different_channels_free_each_channel_once(void)
  * spinning on a freed lock. */
 static int send_on_a_released_channel_panics(void)
 {
-	if (TEST_ASAN)
-		skip("AddressSanitizer reports the use after free itself");
+	if (TEST_SANITIZED)
+		skip("the sanitizer reports the use after free itself");
 	goc_chan *c = make_chan(sizeof(int), 1);
 	goc_chan_release(c);
 	int v = 1;
