@@ -19,7 +19,6 @@
 #include "sanitizer.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -382,6 +382,12 @@ static inline void runtime_ensure(void)
 		goc__runtime_start();
 }
 
+/* The same, reporting failure instead of ending the program. */
+static inline bool runtime_try_ensure(void)
+{
+	return likely(load_acquire(&goc__runtime_started)) || goc__runtime_try_start();
+}
+
 /* ---- sched.c: running goroutines ---- */
 
 /* Park the running goroutine (or block the calling thread) until

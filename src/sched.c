@@ -456,8 +456,7 @@ static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
 
 static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 {
-	if (unlikely(!load_acquire(&goc__runtime_started)) &&
-	    !goc__runtime_try_start()) {
+	if (unlikely(!runtime_try_ensure())) {
 		errno = EAGAIN;
 		return -1;
 	}
