@@ -39,6 +39,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -443,6 +445,105 @@ void goc_timer_free(goc_timer *t);
  * returned timer can be stopped, reset (re-armed) and must be freed.
  * Go: time.AfterFunc */
 goc_timer *goc_after_func(int64_t ns, goc_func fn, void *arg);
+
+/* ---------------------------------------------------------------------- */
+/* I/O                                                                     */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * POSIX conventions: descriptors are plain ints, failure is -1 with errno.
+ * A goroutine waiting for I/O is parked and its thread runs other
+ * goroutines; readiness comes from one poller (epoll) that the scheduler
+ * consults, as Go's netpoller. From a plain thread these calls block that
+ * thread, with the same results and deadlines.
+ *
+ * Descriptors made by goc_listen, goc_accept, goc_dial and goc_pipe are
+ * non-blocking and close-on-exec, registered with the poller once; close
+ * them with goc_close. Any other descriptor is used as it is (goc never
+ * changes its mode): one in non-blocking mode is polled, one in blocking
+ * mode (a regular file, a terminal) is read and written through a
+ * blocking call (goc_syscall_enter). goc keeps nothing of such a
+ * descriptor once no call uses it.
+ *
+ * Networks and addresses are Go's: "tcp", "tcp4", "tcp6", "udp", "udp4",
+ * "udp6", "unix"; "host:port", "[::1]:port", ":port", a path for "unix".
+ * Port 0 or an empty port picks a free one. An unknown network or a
+ * malformed address fails with EINVAL, a host that does not resolve with
+ * EADDRNOTAVAIL.
+ */
+enum { GOC_READ = 1, GOC_WRITE = 2 };
+
+/* goc_listen — a listening stream socket (SO_REUSEADDR, the system's
+ * maximum backlog) or, for udp*, a bound datagram socket. ":port" listens
+ * on every interface, IPv4 and IPv6 through one dual-stack socket where
+ * the machine has IPv6. Go: net.Listen, net.ListenPacket */
+int goc_listen(const char *network, const char *address);
+
+/* goc_accept — the next connection on lfd (non-blocking, close-on-exec,
+ * TCP_NODELAY); addr/addrlen as accept(2), may be NULL. Uses the read
+ * deadline of lfd. Go: Listener.Accept */
+int goc_accept(int lfd, struct sockaddr *addr, socklen_t *addrlen);
+
+/* goc_dial — a connected socket; -1 with ETIMEDOUT once timeout ns
+ * (<= 0: none) have passed, over resolution and every address tried in
+ * order. Go: net.DialTimeout */
+int goc_dial(const char *network, const char *address, int64_t timeout);
+
+/* goc_pipe — pipe2(fds, O_NONBLOCK | O_CLOEXEC), both ends polled. */
+int goc_pipe(int fds[2]);
+
+/* goc_read — the bytes read, 0 at end of file, or -1 with errno. */
+ssize_t goc_read(int fd, void *buf, size_t n);
+
+/* goc_write — write all n bytes, waiting as often as needed; returns n, or
+ * when an error or a deadline stops it the bytes written before (errno
+ * set), or -1 if none. One datagram on a datagram socket. Concurrent
+ * writes on one descriptor do not interleave. A write whose reader is gone
+ * fails with EPIPE, never SIGPIPE. */
+ssize_t goc_write(int fd, const void *buf, size_t n);
+
+/* goc_recvfrom, goc_sendto — recvfrom(2) and sendto(2) that wait; they use
+ * the read and the write deadline. */
+ssize_t goc_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+                     socklen_t *fromlen);
+ssize_t goc_sendto(int fd, const void *buf, size_t n, int flags,
+                   const struct sockaddr *to, socklen_t tolen);
+
+/* goc_fd_wait — park until fd is ready for one of events (GOC_READ,
+ * GOC_WRITE): 0, or -1 with ETIMEDOUT after timeout ns (0: look once,
+ * < 0: no limit). Level-triggered: end of file, errors and hang-up count
+ * as ready, and so does data that came before the call. Ignores the
+ * descriptor's deadlines; works in either mode. EINVAL for no events. */
+int goc_fd_wait(int fd, int events, int64_t timeout);
+
+/* Deadlines, Go's SetDeadline: `when` is an absolute goc_now() time, 0
+ * removes it. Past it, waiting and new calls fail with ETIMEDOUT; a change
+ * reaches calls already waiting. Only for polled descriptors (others: -1
+ * with ENOTSUP). */
+int goc_set_deadline(int fd, int64_t when);
+int goc_set_read_deadline(int fd, int64_t when);
+int goc_set_write_deadline(int fd, int64_t when);
+
+/* goc_close — wake every goroutine waiting on fd (their calls fail with
+ * EBADF), close it, and return once those calls have returned, so the
+ * number is not reused under them. A call blocked on a blocking-mode
+ * descriptor cannot be woken: that descriptor closes when the call
+ * returns. */
+int goc_close(int fd);
+
+/* ---------------------------------------------------------------------- */
+/* Blocking calls and threads                                              */
+/* ---------------------------------------------------------------------- */
+
+/* goc_syscall_enter, goc_syscall_exit — bracket a call that may block the
+ * thread (a file read, getaddrinfo, a database client's blocking call):
+ * Go's entersyscall/exitsyscall. If the thread is still inside after about
+ * 20 us its processor goes to another thread, so the other goroutines
+ * keep running; on exit the goroutine takes a processor back. No other
+ * goc call in between. goc_syscall_exit keeps errno. Both do nothing on a
+ * plain thread. */
+void goc_syscall_enter(void);
+void goc_syscall_exit(void);
 
 #ifdef __cplusplus
 }
