@@ -22,15 +22,16 @@ struct pipe_end {
 	int fd;
 	size_t n;
 	unsigned char *buf;
-	ssize_t result;
-	int err;
+	_Atomic long result; /* eventually() polls it */
+	_Atomic int err;
 };
 
 static void write_all(void *arg)
 {
 	struct pipe_end *e = arg;
-	e->result = goc_write(e->fd, e->buf, e->n);
+	ssize_t r = goc_write(e->fd, e->buf, e->n);
 	e->err = errno;
+	e->result = r;
 }
 
 static void read_all(void *arg)
@@ -157,8 +158,9 @@ static void read_one(void *arg)
 {
 	struct pipe_end *e = arg;
 	char c;
-	e->result = goc_read(e->fd, &c, 1);
+	ssize_t r = goc_read(e->fd, &c, 1);
 	e->err = errno;
+	e->result = r;
 }
 
 static int deadline_change_reaches_a_waiting_reader(void)
@@ -188,7 +190,8 @@ static int deadline_in_the_past_wakes_a_waiting_writer(void)
 	goc_sleep(10 * GOC_MILLISECOND);
 	expect_eq(goc_set_write_deadline(sv[0], goc_now() - 1), 0);
 	eventually(e.result != 0, 5);
-	expect(e.result > 0 && e.result < (ssize_t)sizeof big, "wrote %zd", e.result);
+	long wrote = e.result;
+	expect(wrote > 0 && wrote < (long)sizeof big, "wrote %ld", wrote);
 	expect_eq(e.err, ETIMEDOUT);
 	goc_close(sv[0]);
 	close(sv[1]);
@@ -328,7 +331,7 @@ static int syscall_exit_keeps_errno(void)
 
 struct blocked_read {
 	int fd;
-	ssize_t result;
+	_Atomic long result;
 };
 
 static void read_blocking_pipe(void *arg)
