@@ -329,6 +329,57 @@ static int syscall_exit_keeps_errno(void)
 	return 0;
 }
 
+static void syscalls_in_a_loop(void *arg)
+{
+	goc_wg *wg = arg;
+	for (int i = 0; i < 20; i++) {
+		goc_syscall_enter();
+		usleep((useconds_t)(i % 3) * 100);
+		goc_syscall_exit();
+		if (i % 4 == 0)
+			goc_yield();
+	}
+	goc_wg_done(wg);
+}
+
+static int many_syscall_sections_on_few_processors_all_finish(void)
+{
+	for (int procs = 1; procs <= 2; procs++) {
+		goc_maxprocs(procs);
+		goc_wg wg = {0};
+		long n = SCALED(200);
+		goc_wg_add(&wg, n);
+		for (long i = 0; i < n; i++)
+			spawn(syscalls_in_a_loop, &wg);
+		goc_wg_wait(&wg);
+	}
+	return 0;
+}
+
+static void sleep_long_in_a_syscall(void *arg)
+{
+	goc_wg *wg = arg;
+	goc_syscall_enter();
+	usleep(300 * 1000);
+	goc_syscall_exit();
+	goc_wg_done(wg);
+}
+
+static int maxprocs_does_not_wait_for_a_goroutine_in_a_syscall(void)
+{
+	goc_maxprocs(2);
+	goc_wg wg = {0};
+	goc_wg_add(&wg, 1);
+	spawn(sleep_long_in_a_syscall, &wg);
+	goc_sleep(20 * GOC_MILLISECOND);
+	int64_t t0 = goc_now();
+	goc_maxprocs(1);
+	expect(goc_now() - t0 < 200 * GOC_MILLISECOND,
+	       "goc_maxprocs waited for the call");
+	goc_wg_wait(&wg); /* and the call comes back to a processor */
+	return 0;
+}
+
 struct blocked_read {
 	int fd;
 	_Atomic long result;
@@ -436,6 +487,8 @@ static const struct test_case cases[] = {
 	CASE(fd_wait_on_a_foreign_descriptor_keeps_its_mode),
 	CASE(syscall_section_does_not_stop_the_others),
 	CASE(syscall_exit_keeps_errno),
+	CASE(many_syscall_sections_on_few_processors_all_finish),
+	CASE(maxprocs_does_not_wait_for_a_goroutine_in_a_syscall),
 	CASE(blocking_pipe_read_does_not_stop_the_others),
 	CASE(regular_file_is_read_through_a_blocking_call),
 	CASE(plain_thread_waits_for_a_pipe),
