@@ -236,6 +236,36 @@ void goc__os_signal_fault_restore(int sig)
 	sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
 }
 
+/* Preemption: SIGURG, as Go (a signal programs rarely use, whose default
+ * is to be ignored, so one that arrives late or elsewhere harms no one). */
+static void (*preempt_fn)(void);
+
+static void on_preempt(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si, (void)ctx;
+	int saved = errno;
+	preempt_fn();
+	errno = saved;
+}
+
+void goc__os_signal_preempt_install(void (*fn)(void))
+{
+	preempt_fn = fn;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_preempt;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGURG, &sa, NULL);
+}
+
+int goc__os_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+void goc__os_thread_preempt(int tid)
+{
+	syscall(SYS_tgkill, (int)getpid(), tid, SIGURG);
+}
+
 bool goc__os_signal_altstack(void *stack, size_t size)
 {
 	stack_t ss = {.ss_sp = stack, .ss_size = size, .ss_flags = 0};

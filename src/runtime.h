@@ -119,7 +119,10 @@ enum wait_reason {
  *   RETIRING -> DEAD       its M let it go
  *   IDLE -> DEAD           the set shrinks while it is idle
  *   RUNNING <-> SYSCALL    goc_syscall_enter / exit, or sysmon's retake
- *   SYSCALL -> DEAD        the set shrinks while its M is in a call */
+ *   SYSCALL -> DEAD        the set shrinks while its M is in a call, or
+ *                          sysmon retires one preemption took (below)
+ *   RETIRING -> SYSCALL    preemption took it from a goroutine that
+ *                          computes (preempt.c) */
 enum p_status { P_DEAD, P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRING, P_NSTATUS };
 
 /* A thread of the scheduler. Changed by the M itself while it holds a P,
@@ -257,7 +260,7 @@ struct p {
 	uint64_t schedtick;      /* schedules done; relaxed, sampled by sysmon */
 	uint32_t fair_due;       /* atomic: sysmon asks for the oldest to run next */
 	uint32_t runnext_streak; /* owner only: runnext taken in a row */
-	struct m *m;             /* M holding it */
+	struct m *m;             /* M holding it; atomic (sysmon reads it) */
 	int32_t id;
 	uint32_t status; /* enum p_status; atomic (p_set_status) */
 	struct p *link;  /* idle list; under sched.lock */
@@ -278,6 +281,7 @@ struct p {
 	                        * thieves may then take runnext too */
 	uint64_t syscalltick;     /* system calls entered; owner writes, sysmon reads */
 	uint64_t sysmon_syscalltick; /* sysmon only: syscalltick when first seen */
+	int64_t sysmon_preempt_when; /* sysmon only: when it last asked */
 	int64_t sysmon_syscall_when; /* sysmon only: when that was */
 };
 
@@ -298,12 +302,16 @@ struct m {
 	uint32_t status;     /* enum m_status; atomic (m_set_status) */
 	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
 	/* Scheduling policy, owner only (sched.c): */
-	bool ran_stolen;  /* running a goroutine it stole, until it switches */
-	bool contended;   /* that goroutine parked on a lock: steal no more
+	bool ran_stolen;     /* running a goroutine it stole, until it switches */
+	bool contended;      /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
-	int32_t in_timer; /* running a timer's function (time.c) */
-	bool in_syscall;  /* between goc_syscall_enter and exit (syscall.c) */
-	struct g *polled; /* goroutines the poller readied, to run once
+	int32_t in_timer;    /* running a timer's function (time.c) */
+	bool in_syscall;     /* between goc_syscall_enter and exit (syscall.c) */
+	int32_t preempt_off; /* > 0 while goroutine code here uses the P: a
+	                      * switch in progress, a ready, a spawn
+	                      * (preempt.c must not take the P then) */
+	int32_t tid;         /* the thread's id, for preemption signals */
+	struct g *polled;    /* goroutines the poller readied, to run once
 	                   * this M holds a P again (idle.c) */
 	int32_t id;
 
@@ -409,6 +417,22 @@ static inline bool runtime_try_ensure(void)
 	return likely(load_acquire(&goc__runtime_started)) || goc__runtime_try_start();
 }
 
+/* Goroutine code that uses its M's P holds preemption off (preempt.c):
+ * the preemption handler, on this thread, then leaves the P alone. The
+ * signal fences keep the compiler from moving reads of m->p out of the
+ * region. */
+static inline void preempt_disable(struct m *m)
+{
+	m->preempt_off++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void preempt_enable(struct m *m)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	m->preempt_off--;
+}
+
 /* ---- sched.c: running goroutines ---- */
 
 /* Park the running goroutine (or block the calling thread) until
@@ -479,6 +503,7 @@ void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
 struct m *goc__m_new_current(void) GOC_HIDDEN;         /* make this thread an M */
 void goc__newm(struct p *p, bool spinning) GOC_HIDDEN; /* a thread for p */
 void goc__p_retire(struct m *m) GOC_HIDDEN;            /* m's P leaves; m keeps none */
+void goc__p_retire_detached(struct p *p) GOC_HIDDEN;   /* the same, for a P without M */
 void goc__check_dead(void) GOC_HIDDEN;                 /* under sched.lock */
 int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
@@ -488,6 +513,11 @@ int goc__sysmon_start(void) GOC_HIDDEN; /* 0, or an errno value */
 /* syscall.c: take the Ps of Ms long in a system call; true if any P is
  * in one. */
 bool goc__retake(int64_t now) GOC_HIDDEN;
+/* preempt.c: install the preemption signal (once); ask the M running p to
+ * let it go (sysmon). */
+void goc__preempt_init(void) GOC_HIDDEN;
+void goc__preempt(struct p *p) GOC_HIDDEN;
+extern bool goc__async_preempt_off GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 

@@ -32,6 +32,8 @@
 #define RUNNEXT_STUCK_TIME (2 * GOC_MILLISECOND)
 #define FRESH_STACKS 16 /* goroutines started on new stacks between looks */
 #define POLL_FORGOTTEN (10 * GOC_MILLISECOND) /* see poll_if_forgotten */
+#define PREEMPT_AFTER (10 * GOC_MILLISECOND)  /* Go's forcePreemptNS */
+#define PREEMPT_RETRY (1 * GOC_MILLISECOND)   /* the handler may decline */
 
 /* Look at every P; true if some work waits that an idle P could take: a
  * P that has not scheduled for STUCK_TIME while goroutines wait in its
@@ -66,6 +68,12 @@ static bool find_stale_work(int64_t now, bool *queued)
 			p->sysmon_tick_time = now;
 		}
 		int64_t stuck_for = now - p->sysmon_tick_time;
+		if (stuck_for >= PREEMPT_AFTER &&
+		    (p_status(p) == P_RUNNING || p_status(p) == P_RETIRING) &&
+		    now - p->sysmon_preempt_when >= PREEMPT_RETRY) {
+			p->sysmon_preempt_when = now;
+			goc__preempt(p); /* preempt.c */
+		}
 		bool in_deque =
 			load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
 		bool in_runnext = load_relaxed(&p->runnext) != NULL;

@@ -1,0 +1,178 @@
+/*
+ * test_preempt.c — a goroutine that computes without calling goc does not
+ * keep the others, timers or goc_maxprocs waiting for more than about
+ * 20 ms (Go's asynchronous preemption), at one processor and at two; and
+ * preemption is safe in the middle of malloc, stdio and a pthread mutex
+ * that other goroutines want. GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ */
+#include "helpers.h"
+
+#include <stdlib.h>
+
+static _Atomic bool stop;
+
+/* Pure computation, no goc call, until told to stop. */
+static void spin(void *arg)
+{
+	_Atomic uint64_t *work = arg;
+	uint64_t x = 88172645463325252ull, n = 0;
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		for (int i = 0; i < 1000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+		n++;
+	}
+	atomic_store(work, n + (x & 1));
+}
+
+/* The worst lateness of a 1 ms sleep over `wakes` wake-ups. */
+static int64_t worst_wake(int wakes)
+{
+	int64_t worst = 0;
+	for (int i = 0; i < wakes; i++) {
+		int64_t t0 = goc_now();
+		goc_sleep(GOC_MILLISECOND);
+		int64_t late = goc_now() - t0 - GOC_MILLISECOND;
+		if (late > worst)
+			worst = late;
+	}
+	return worst;
+}
+
+static int sleeper_wakes_on_time_beside_spinners(int procs)
+{
+	goc_maxprocs(procs);
+	enum { SPINNERS = 4 };
+	static _Atomic uint64_t work[SPINNERS];
+	for (int i = 0; i < SPINNERS; i++)
+		spawn(spin, &work[i]);
+	goc_sleep(30 * GOC_MILLISECOND); /* let them settle */
+	int64_t worst = worst_wake(100);
+	atomic_store(&stop, true);
+	expect(worst < 40 * GOC_MILLISECOND, "a 1 ms sleep woke %lld us late",
+	       (long long)(worst / 1000));
+	return 0;
+}
+
+static int sleeper_wakes_beside_spinners_on_one_processor(void)
+{
+	return sleeper_wakes_on_time_beside_spinners(1);
+}
+
+static int sleeper_wakes_beside_spinners_on_two_processors(void)
+{
+	return sleeper_wakes_on_time_beside_spinners(2);
+}
+
+static int spinners_get_fair_shares(int procs)
+{
+	goc_maxprocs(procs);
+	enum { SPINNERS = 4 };
+	static _Atomic uint64_t work[SPINNERS];
+	for (int i = 0; i < SPINNERS; i++)
+		spawn(spin, &work[i]);
+	goc_sleep(1000 * GOC_MILLISECOND);
+	atomic_store(&stop, true);
+	for (int i = 0; i < SPINNERS; i++)
+		eventually(atomic_load(&work[i]) != 0, 10);
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (int i = 0; i < SPINNERS; i++) {
+		uint64_t w = atomic_load(&work[i]);
+		lo = w < lo ? w : lo;
+		hi = w > hi ? w : hi;
+	}
+	expect(hi < 3 * lo, "shares from %llu to %llu", (unsigned long long)lo,
+	       (unsigned long long)hi);
+	return 0;
+}
+
+static int four_spinners_share_one_processor(void)
+{
+	return spinners_get_fair_shares(1);
+}
+
+static int four_spinners_share_two_processors(void)
+{
+	return spinners_get_fair_shares(2);
+}
+
+static int shrink_returns_while_goroutines_spin(void)
+{
+	goc_maxprocs(2);
+	static _Atomic uint64_t work[2];
+	spawn(spin, &work[0]);
+	spawn(spin, &work[1]);
+	goc_sleep(30 * GOC_MILLISECOND);
+	int64_t t0 = goc_now();
+	goc_maxprocs(1);
+	int64_t took = goc_now() - t0;
+	atomic_store(&stop, true);
+	expect(took < 60 * GOC_MILLISECOND, "goc_maxprocs(1) took %lld ms",
+	       (long long)(took / GOC_MILLISECOND));
+	expect_eq(goc_maxprocs(0), 1);
+	return 0;
+}
+
+/* ---- safety: preempted in the middle of libc and of a pthread mutex ---- */
+
+static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic long counter;
+
+static void soak(void *arg)
+{
+	goc_wg *wg = arg;
+	char buf[64];
+	int64_t until = goc_now() + 300 * GOC_MILLISECOND;
+	while (goc_now() < until) {
+		for (int i = 0; i < 100; i++) {
+			void *p = malloc((size_t)(i * 37 % 4000) + 1);
+			snprintf(buf, sizeof buf, "%d %p", i, p);
+			free(p);
+			pthread_mutex_lock(&shared);
+			counter++;
+			pthread_mutex_unlock(&shared);
+		}
+	}
+	goc_wg_done(wg);
+}
+
+static int soak_in_malloc_stdio_and_a_pthread_mutex(void)
+{
+	for (int procs = 1; procs <= 2; procs++) {
+		goc_maxprocs(procs);
+		goc_wg wg = {0};
+		goc_wg_add(&wg, 4);
+		for (int i = 0; i < 4; i++)
+			spawn(soak, &wg);
+		goc_wg_wait(&wg);
+	}
+	expect(atomic_load(&counter) > 0, "no progress");
+	return 0;
+}
+
+static int asyncpreemptoff_keeps_it_off(void)
+{
+	/* Only that it is read and the program runs: without preemption a
+	 * spinner keeps its processor, which no bound can test quickly. */
+	goc_maxprocs(2);
+	static _Atomic uint64_t work;
+	spawn(spin, &work);
+	goc_sleep(20 * GOC_MILLISECOND);
+	atomic_store(&stop, true);
+	eventually(atomic_load(&work) != 0, 10);
+	return 0;
+}
+
+static const struct test_case cases[] = {
+	CASE(sleeper_wakes_beside_spinners_on_one_processor),
+	CASE(sleeper_wakes_beside_spinners_on_two_processors),
+	CASE(four_spinners_share_one_processor),
+	CASE(four_spinners_share_two_processors),
+	CASE(shrink_returns_while_goroutines_spin),
+	CASE(soak_in_malloc_stdio_and_a_pthread_mutex, .timeout = 60),
+	CASE(asyncpreemptoff_keeps_it_off, .env = {"GOC_DEBUG=asyncpreemptoff=1"}),
+};
+
+TEST_MAIN(cases)
