@@ -119,6 +119,8 @@ bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;
 void goc__os_signal_preempt_install(void (*fn)(void)) GOC_HIDDEN;
 void goc__os_thread_preempt(int tid) GOC_HIDDEN;
 int goc__os_thread_id(void) GOC_HIDDEN;
+/* Is thread tid running or ready to run (not asleep in the kernel)? */
+bool goc__os_thread_on_cpu(int tid) GOC_HIDDEN;
 
 /* ---- output ---------------------------------------------------------- */
 

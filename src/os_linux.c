@@ -195,6 +195,23 @@ int goc__os_thread_count(void)
 	return n;
 }
 
+bool goc__os_thread_on_cpu(int tid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[256];
+	ssize_t len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = 0;
+	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
+	return s && s[1] == ' ' && s[2] == 'R';
+}
+
 /* ---- signals --------------------------------------------------------- */
 
 static void (*fault_fn)(int sig, void *addr, void *sp);

@@ -68,9 +68,18 @@ void goc__preempt_init(void)
 		goc__os_signal_preempt_install(on_preempt);
 }
 
+/* Only a thread that computes is signalled. One asleep in the kernel is
+ * in a system call that goc does not know of (a raw read, usleep): a
+ * signal would cut short the calls that SA_RESTART does not restart
+ * (sleeps, poll, select) with EINTR, which C code rarely expects. Such a
+ * P stays with its thread, as it would without preemption, and sysmon
+ * moves the work queued on it elsewhere. */
 void goc__preempt(struct p *p)
 {
 	struct m *m = load_relaxed(&p->m);
-	if (m && !goc__async_preempt_off)
-		goc__os_thread_preempt(load_relaxed(&m->tid));
+	if (!m || goc__async_preempt_off)
+		return;
+	int tid = load_relaxed(&m->tid);
+	if (goc__os_thread_on_cpu(tid))
+		goc__os_thread_preempt(tid);
 }
