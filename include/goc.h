@@ -545,6 +545,22 @@ int goc_close(int fd);
 void goc_syscall_enter(void);
 void goc_syscall_exit(void);
 
+/* goc_lock_thread, goc_unlock_thread — Go's LockOSThread/UnlockOSThread:
+ * while locked (calls nest), the goroutine runs only on this thread and no
+ * other goroutine runs there. A goroutine that ends locked takes its
+ * thread with it. Nothing on a plain thread; an unlock without a lock is
+ * harmless. */
+void goc_lock_thread(void);
+void goc_unlock_thread(void);
+
+/*
+ * Preemption: a goroutine that computes for about 10 ms without a goc call
+ * loses its processor to the goroutines queued behind it: the processor
+ * goes to another thread, and the goroutine runs on in its own thread,
+ * beside the processors, until its next call that waits (as after a
+ * blocking system call). GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ */
+
 #ifdef __cplusplus
 }
 #endif

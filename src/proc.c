@@ -330,7 +330,7 @@ GOC_API int64_t goc_numgoroutine(void)
 
 void goc__check_dead(void)
 {
-	if (goc__sched.nmidle != goc__sched.nm ||
+	if (goc__sched.nmidle + goc__sched.nmidlelocked != goc__sched.nm ||
 	    load_relaxed(&goc__sched.npidle) != load_relaxed(&goc__sched.nprocs) ||
 	    load_relaxed(&goc__sched.gq_size) != 0 ||
 	    load_relaxed(&goc__sched.retiring) != 0 || goc__timers_earliest() ||
@@ -419,6 +419,7 @@ GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
 		goc__fatal("goc_main called twice");
 	args = (struct main_args){fn, argc, argv};
 	struct m *m = goc__m_new_current();
+	m->main_thread = true;
 	spin_lock(&goc__sched.lock);
 	struct p *p = goc__pidle_get();
 	if (p) {

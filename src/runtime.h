@@ -195,6 +195,8 @@ struct g {
 	 * G after it resumes (ready/park give the happens-before). */
 	void *param;
 	uint32_t select_done; /* atomic: the first case to fire a select wins */
+	struct m *lockedm;    /* goc_lock_thread: runs only there (lock.c) */
+	uint32_t lock_count;  /* owner only: goc_lock_thread nesting */
 	uint32_t wake;        /* thread waiters: futex word, 1 = woken */
 
 	/* Sanitizer fiber state (unused in plain builds). */
@@ -311,6 +313,11 @@ struct m {
 	                      * switch in progress, a ready, a spawn
 	                      * (preempt.c must not take the P then) */
 	int32_t tid;         /* the thread's id, for preemption signals */
+	struct g *lockedg;   /* goc_lock_thread: the one goroutine it runs */
+	struct g *handoff_g; /* taken from the queue but locked to another M:
+	                      * g0 hands it over (sched.c) */
+	bool locked_exit;    /* that goroutine ended locked: the thread goes */
+	bool main_thread;    /* the thread of goc_main: never exits */
 	struct g *polled;    /* goroutines the poller readied, to run once
 	                   * this M holds a P again (idle.c) */
 	int32_t id;
@@ -345,6 +352,7 @@ struct sched {
 	int32_t nmspinning;               /* atomic; spinning Ms */
 	int32_t nm;                       /* Ms created; under lock */
 	int32_t nmidle;                   /* Ms on the idle list; under lock */
+	int32_t nmidlelocked;             /* locked Ms waiting for their G; under lock */
 	int32_t retiring;                 /* atomic; Ps in P_RETIRING */
 	struct p *pidle;                  /* idle Ps */
 	struct m *midle;                  /* idle Ms */
@@ -462,6 +470,13 @@ void goc__park_on_lock(void) GOC_HIDDEN;
 bool goc__can_spin(int iter) GOC_HIDDEN;
 
 void goc__yield(void) GOC_HIDDEN; /* goc_yield */
+/* lock.c: on g0, the locked goroutine of m left it: wait until it is
+ * runnable again and handed back with a P (or end the thread if it
+ * ended); hand g, locked to another M, to that M with our P. */
+struct g *goc__lockedm_wait(struct m *m) GOC_HIDDEN;
+void goc__lockedm_start(struct m *m, struct g *g) GOC_HIDDEN;
+/* Give a P that no M holds to one that runs it, or to the idle list. */
+void goc__handoffp(struct p *p) GOC_HIDDEN;
 /* Switch from the running goroutine cur to the M's g0, which runs
  * after(m, cur, NULL) first (syscall.c). */
 void goc__switch_to_g0(struct m *m, struct g *cur, after_switch_fn after) GOC_HIDDEN;

@@ -168,11 +168,18 @@ static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after
 	struct p *p = m->p;
 	struct g *next = NULL;
 	m->ran_stolen = false;
-	/* No P: preemption took it (preempt.c); g0 gets one. */
-	if (likely(p) && likely(p_status(p) != P_RETIRING)) {
+	/* No P: preemption took it (preempt.c); g0 gets one. A locked M
+	 * runs no other goroutine, and one locked elsewhere goes to its M:
+	 * g0 sees to both (lock.c). */
+	if (likely(p) && likely(p_status(p) != P_RETIRING) && likely(!m->lockedg)) {
 		struct gnode *node = runq_get_local(p);
-		if (node)
+		if (node) {
 			next = g_of(p, node);
+			if (unlikely(next->lockedm)) {
+				m->handoff_g = next;
+				next = NULL;
+			}
+		}
 	}
 	return switch_from(m, cur, next, after, arg, dying);
 }
@@ -362,6 +369,8 @@ void goc__ready_many(struct g *const *gs, int n)
 _Noreturn static void goexit(struct m *m, struct g *cur)
 {
 	g_set_status(cur, G_DEAD);
+	if (unlikely(cur->lockedm)) /* it takes its thread with it (lock.c) */
+		m->locked_exit = true;
 	preempt_disable(m);
 	struct p *p = m->p;
 	if (likely(p))
@@ -448,6 +457,8 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->m = NULL;
 	g->param = NULL;
 	g->select_done = 0;
+	g->lockedm = NULL;
+	g->lock_count = 0;
 	g->wake = 0;
 	g->wait_reason = WAIT_NONE;
 	g->is_thread = 0;
@@ -774,7 +785,18 @@ void goc__schedule(void)
 {
 	struct m *m = goc__getm();
 	for (;;) {
-		struct gnode *node = find_runnable(m);
-		execute(m, g_of(m->p, node));
+		if (unlikely(m->lockedg)) { /* it runs nothing else (lock.c) */
+			execute(m, goc__lockedm_wait(m));
+			continue;
+		}
+		struct g *g = m->handoff_g;
+		m->handoff_g = NULL;
+		if (!g)
+			g = g_of(m->p, find_runnable(m));
+		if (unlikely(g->lockedm)) {
+			goc__lockedm_start(m, g); /* gives its M our P */
+			continue;
+		}
+		execute(m, g);
 	}
 }

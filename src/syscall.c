@@ -43,7 +43,8 @@ static void after_syscall_no_p(struct m *m, struct g *g, void *arg)
 	(void)arg;
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put(&g->node);
-	goc__stopm(m); /* returns holding a P; the scheduler goes on */
+	if (!m->lockedg) /* a locked M waits for its goroutine (lock.c) */
+		goc__stopm(m); /* returns holding a P; the scheduler goes on */
 }
 
 static void exit_without_p(struct m *m, struct g *g)
@@ -85,7 +86,7 @@ GOC_API void goc_syscall_exit(void)
 
 /* Hand p, just taken from a thread in a system call, to one that runs
  * it if there is work for it, else to the idle list (Go's handoffp). */
-static void handoff(struct p *p)
+void goc__handoffp(struct p *p)
 {
 	bool work = !goc__runq_empty(p) || load_relaxed(&goc__sched.gq_size) > 0;
 	if (work || (load_relaxed(&goc__sched.nmspinning) == 0 &&
@@ -136,7 +137,7 @@ bool goc__retake(int64_t now)
 		if (for_ns < RETAKE_AFTER)
 			continue;
 		if (p_cas_status(p, P_SYSCALL, P_RUNNING))
-			handoff(p);
+			goc__handoffp(p);
 	}
 	return in_calls;
 }
