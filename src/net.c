@@ -28,6 +28,10 @@
  *   - accept retries ECONNABORTED (a connection reset in the queue); any
  *     other error, EMFILE included, is the caller's;
  *   - sends never raise SIGPIPE (MSG_NOSIGNAL): EPIPE instead.
+ *
+ * errno: a call that waits may come back on another thread, so this file
+ * reads and sets errno through goc__os_errno and goc__os_set_errno (os.h),
+ * but in the operations, which run one system call and never wait.
  */
 #include "fd.h"
 #include "netaddr.h"
@@ -43,18 +47,20 @@
 /* A dialed address gets at least this much of the time left (Go). */
 #define DIAL_SANE_MINIMUM (2 * GOC_SECOND)
 
-static void close_keeping_errno(int fd)
+/* Close a socket not owned yet (close) or owned (goc_close), keeping
+ * errno for the caller. */
+static void close_raw(int fd)
 {
-	int e = errno;
+	int e = goc__os_errno();
 	close(fd);
-	errno = e;
+	goc__os_set_errno(e);
 }
 
-static void goc_close_keeping_errno(int fd)
+static void close_owned(int fd)
 {
-	int e = errno;
+	int e = goc__os_errno();
 	goc_close(fd);
-	errno = e;
+	goc__os_set_errno(e);
 }
 
 static int setopt(int fd, int level, int name, int value)
@@ -67,7 +73,7 @@ static int resolve(const char *network, const char *address, enum net_mode mode,
 {
 	int err = goc__net_resolve(network, address, mode, deadline, as);
 	if (err) {
-		errno = err;
+		goc__os_set_errno(err);
 		return -1;
 	}
 	return 0;
@@ -84,7 +90,7 @@ static int socket_open(const struct net_addrs *as, int family)
 	     setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, as->v6only) < 0) ||
 	    (as->protocol == IPPROTO_UDP &&
 	     setopt(fd, SOL_SOCKET, SO_BROADCAST, 1) < 0)) {
-		close_keeping_errno(fd);
+		close_raw(fd);
 		return -1;
 	}
 	return fd;
@@ -145,7 +151,7 @@ GOC_API int goc_listen(const char *network, const char *address)
 	if (fd < 0)
 		return -1;
 	if (bind_listen(fd, &as) < 0 || goc__fd_own(fd) < 0) {
-		close_keeping_errno(fd);
+		close_raw(fd);
 		return -1;
 	}
 	return fd;
@@ -174,7 +180,8 @@ GOC_API int goc_accept(int lfd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct accept_op a;
 	if (addr && !addrlen) {
-		errno = EFAULT; /* as accept(2), but before a connection is taken */
+		/* accept(2) says EFAULT too, but after taking the connection */
+		goc__os_set_errno(EFAULT);
 		return -1;
 	}
 	int fd = (int)goc__fd_io(lfd, GOC_READ, accept_op, &a);
@@ -183,7 +190,7 @@ GOC_API int goc_accept(int lfd, struct sockaddr *addr, socklen_t *addrlen)
 	if (a.addr.ss_family == AF_INET || a.addr.ss_family == AF_INET6)
 		nodelay(fd);
 	if (goc__fd_own(fd) < 0) {
-		close_keeping_errno(fd);
+		close_raw(fd);
 		return -1;
 	}
 	if (addr) {
@@ -199,7 +206,9 @@ static int so_error(int fd)
 {
 	int err;
 	socklen_t len = sizeof err;
-	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ? errno : err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return goc__os_errno();
+	return err;
 }
 
 static bool connected(int fd)
@@ -214,18 +223,18 @@ static int connect_wait(int fd, const struct net_addr *a, int64_t until)
 {
 	if (connect(fd, &a->u.sa, a->len) == 0)
 		return 0;
-	if (errno != EINPROGRESS && errno != EALREADY && errno != EINTR)
+	int err = goc__os_errno();
+	if (err != EINPROGRESS && err != EALREADY && err != EINTR)
 		return -1;
 	for (;;) {
 		int64_t left = until ? until - goc_now() : -1;
 		if (until && left <= 0) {
-			errno = ETIMEDOUT;
+			goc__os_set_errno(ETIMEDOUT);
 			return -1;
 		}
 		if (goc_fd_wait(fd, GOC_WRITE, left) < 0)
 			return -1;
-		int err = so_error(fd);
-		switch (err) {
+		switch (err = so_error(fd)) {
 		case 0: /* a wake-up before the end: check, as Go does */
 			if (connected(fd))
 				return 0;
@@ -237,7 +246,7 @@ static int connect_wait(int fd, const struct net_addr *a, int64_t until)
 		case EISCONN:
 			return 0;
 		default:
-			errno = err;
+			goc__os_set_errno(err);
 			return -1;
 		}
 	}
@@ -250,11 +259,11 @@ static int dial_once(const struct net_addrs *as, const struct net_addr *a,
 	if (fd < 0)
 		return -1;
 	if (goc__fd_own(fd) < 0) {
-		close_keeping_errno(fd);
+		close_raw(fd);
 		return -1;
 	}
 	if (connect_wait(fd, a, until) < 0) {
-		goc_close_keeping_errno(fd);
+		close_owned(fd);
 		return -1;
 	}
 	if (as->protocol == IPPROTO_TCP)
@@ -279,7 +288,7 @@ static int dial_addr(const struct net_addrs *as, const struct net_addr *a,
 {
 	int fd = dial_once(as, a, until);
 	for (int i = 0; i < 2 && as->protocol == IPPROTO_TCP; i++) {
-		if (fd >= 0 ? !self_connected(fd) : errno != EADDRNOTAVAIL)
+		if (fd >= 0 ? !self_connected(fd) : goc__os_errno() != EADDRNOTAVAIL)
 			break;
 		if (fd >= 0)
 			goc_close(fd);
@@ -319,9 +328,9 @@ GOC_API int goc_dial(const char *network, const char *address, int64_t timeout)
 		int fd = dial_addr(&as, &as.addr[i], until);
 		if (fd >= 0)
 			return fd;
-		first = first ? first : errno;
+		first = first ? first : goc__os_errno();
 	}
-	errno = first;
+	goc__os_set_errno(first);
 	return -1;
 }
 

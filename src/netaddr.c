@@ -23,11 +23,13 @@
  * probe at the same time find the same answer.
  *
  * getaddrinfo blocks the thread, so it runs between goc_syscall_enter and
- * goc_syscall_exit. Under a deadline (goc_dial's timeout) it runs in a
- * goroutine of its own that the caller waits for on a channel, and stops
- * waiting for when the time is up: a lookup cannot be interrupted, only
- * abandoned, as Go's are. Caller and lookup share a record (struct
- * lookup); the last of the two to be done with it frees it.
+ * goc_syscall_exit, and in a goroutine of its own (with a default-sized
+ * stack, whatever the caller's) that the caller waits for on a channel.
+ * Under a deadline (goc_dial's timeout) the caller stops waiting when the
+ * time is up: a lookup cannot be interrupted, only abandoned, as Go's
+ * are. Caller and lookup share a record (struct lookup); the last of the
+ * two to be done with it frees it. A plain thread without a deadline
+ * calls getaddrinfo itself.
  */
 #include "netaddr.h"
 
@@ -78,6 +80,14 @@ enum { STACK_PROBED = 1, STACK_IPV4 = 2, STACK_DUAL = 4 };
 
 static int stack_caps; /* STACK_* bits once probed; 0 before */
 
+/* A socket() error saying the family or protocol does not exist here.
+ * (errno goes through goc__os_errno in this file: the callers may have
+ * parked and changed threads, see os.h.) */
+static bool unsupported(int err)
+{
+	return err == EAFNOSUPPORT || err == EPROTONOSUPPORT;
+}
+
 /* Can an IPv6 socket bind sa with IPV6_V6ONLY = v6only? -1: no socket
  * could be made to find out. */
 static int probe_bind6(const char *ip, int v6only)
@@ -86,7 +96,7 @@ static int probe_bind6(const char *ip, int v6only)
 	inet_pton(AF_INET6, ip, &sa.sin6_addr);
 	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
-		return errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT ? 0 : -1;
+		return unsupported(goc__os_errno()) ? 0 : -1;
 	int ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) ==
 	                 0 &&
 	         bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
@@ -103,7 +113,7 @@ static int stack_probe(void)
 	if (fd >= 0) {
 		caps |= STACK_IPV4;
 		close(fd);
-	} else if (errno != EAFNOSUPPORT && errno != EPROTONOSUPPORT) {
+	} else if (!unsupported(goc__os_errno())) {
 		return 0;
 	}
 	int dual = probe_bind6("::ffff:127.0.0.1", 0);
@@ -264,7 +274,7 @@ static int lookup_now(const char *host, const char *service,
 {
 	goc_syscall_enter();
 	int rc = getaddrinfo(host, service, hints, res);
-	int sys = errno;
+	int sys = goc__os_errno(); /* this thread's: we may have parked before */
 	goc_syscall_exit();
 	return lookup_errno(rc, sys);
 }
@@ -325,8 +335,8 @@ static struct lookup *lookup_new(const char *host, const char *service,
 }
 
 /* getaddrinfo in a goroutine; ETIMEDOUT if it has not answered by
- * deadline. Without a goroutine (no memory), on this thread. */
-static int lookup_until(const char *host, const char *service,
+ * deadline (0: none). Without a goroutine (no memory), on this thread. */
+static int lookup_apart(const char *host, const char *service,
                         const struct addrinfo *hints, int64_t deadline,
                         struct addrinfo **res)
 {
@@ -338,9 +348,12 @@ static int lookup_until(const char *host, const char *service,
 	}
 	if (!l)
 		return lookup_now(host, service, hints, res);
-	int err = ETIMEDOUT;
-	if (goc_chan_recv_timeout(l->done, &err, deadline - goc_now()) == GOC_OK &&
-	    !err) {
+	int err = ETIMEDOUT, st;
+	if (deadline)
+		st = goc_chan_recv_timeout(l->done, &err, deadline - goc_now());
+	else
+		st = goc_chan_recv(l->done, &err);
+	if (st == GOC_OK && !err) {
 		*res = l->res;
 		l->res = NULL;
 	}
@@ -349,15 +362,19 @@ static int lookup_until(const char *host, const char *service,
 }
 
 /* getaddrinfo(host, service) as an errno value, giving up at deadline
- * (0: none); host or service may be NULL. */
+ * (0: none); host or service may be NULL. A goroutine's own stack may be
+ * too small for the C library's resolver (GOC_STACK_MIN: 16 KiB, about
+ * what a DNS lookup takes), so a goroutine never calls it itself (Go
+ * calls it on the thread's stack); a plain thread does, without a
+ * deadline. */
 static int lookup(const char *host, const char *service, const struct addrinfo *hints,
                   int64_t deadline, struct addrinfo **res)
 {
-	if (deadline == 0)
-		return lookup_now(host, service, hints, res);
-	if (deadline <= goc_now())
+	if (deadline && deadline <= goc_now())
 		return ETIMEDOUT;
-	return lookup_until(host, service, hints, deadline, res);
+	if (!deadline && goc_id() == 0)
+		return lookup_now(host, service, hints, res);
+	return lookup_apart(host, service, hints, deadline, res);
 }
 
 /* ---- address syntax ---------------------------------------------------- */

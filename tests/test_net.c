@@ -8,9 +8,8 @@
  * are non-blocking and close-on-exec; TCP connections have TCP_NODELAY;
  * listeners SO_REUSEADDR. Errors are Go's, as errno: EINVAL for an
  * unknown network or a malformed address, EADDRNOTAVAIL for a host that
- * does not resolve, ECONNREFUSED, ETIMEDOUT, EPIPE (never SIGPIPE),
- * EMFILE. Waiting parks the goroutine: 10,000 connections waited on by
- * 10,000 goroutines need no more threads than processors and a handful.
+ * does not resolve, ECONNREFUSED, ETIMEDOUT, EPIPE (never SIGPIPE).
+ * Goroutines and threads waiting on sockets: test_net_threads.c.
  */
 #include "helpers.h"
 
@@ -20,43 +19,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
-/* ---- helpers ---- */
-
-/* A listener that must be made. */
-static int must_listen(const char *network, const char *address)
-{
-	int fd = goc_listen(network, address);
-	expect(fd >= 0, "goc_listen(\"%s\", \"%s\") failed with errno %d (%s)", network,
-	       address, errno, strerror(errno));
-	return fd;
-}
-
-static int must_dial(const char *network, const char *address, int64_t timeout)
-{
-	int fd = goc_dial(network, address, timeout);
-	expect(fd >= 0, "goc_dial(\"%s\", \"%s\") failed with errno %d (%s)", network,
-	       address, errno, strerror(errno));
-	return fd;
-}
-
-static int must_accept(int lfd)
-{
-	int fd = goc_accept(lfd, NULL, NULL);
-	expect(fd >= 0, "goc_accept failed with errno %d (%s)", errno, strerror(errno));
-	return fd;
-}
+/* ---- helpers (and helpers.h's sockets) ---- */
 
 static struct sockaddr_storage local_addr(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 	expect(getsockname(fd, (struct sockaddr *)&ss, &len) == 0, "getsockname: %s",
-	       strerror(errno));
+	       strerror(test_errno()));
 	return ss;
 }
 
@@ -67,25 +40,12 @@ static int port_of(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
-static int local_port(int fd)
-{
-	struct sockaddr_storage ss = local_addr(fd);
-	return port_of(&ss);
-}
-
-/* "host:port", bracketing an IPv6 host. */
-static const char *hostport(char *buf, size_t size, const char *host, int port)
-{
-	snprintf(buf, size, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
-	return buf;
-}
-
 static int getopt_int(int fd, int level, int name)
 {
 	int v = -1;
 	socklen_t len = sizeof v;
 	expect(getsockopt(fd, level, name, &v, &len) == 0, "getsockopt: %s",
-	       strerror(errno));
+	       strerror(test_errno()));
 	return v;
 }
 
@@ -107,38 +67,6 @@ static bool have_ipv6(void)
 		if (!have_ipv6())                                                      \
 			skip("this machine cannot bind ::1");                          \
 	} while (0)
-
-/* n bytes of msg from fd, which must come. */
-static void expect_read(int fd, const char *msg)
-{
-	size_t n = strlen(msg), got = 0;
-	char buf[256];
-	while (got < n) {
-		ssize_t r = goc_read(fd, buf + got, n - got);
-		expect(r > 0,
-		       "goc_read returned %zd with errno %d (%s) after %zu of \"%s\"",
-		       r, errno, strerror(errno), got, msg);
-		got += (size_t)r;
-	}
-	expect(memcmp(buf, msg, n) == 0, "it read \"%.*s\"", (int)n, buf);
-}
-
-static void expect_write(int fd, const char *msg)
-{
-	ssize_t n = (ssize_t)strlen(msg);
-	ssize_t r = goc_write(fd, msg, (size_t)n);
-	expect(r == n, "goc_write returned %zd with errno %d (%s)", r, errno,
-	       strerror(errno));
-}
-
-/* Bytes go both ways between two connected sockets. */
-static void expect_exchange(int a, int b)
-{
-	expect_write(a, "ping");
-	expect_read(b, "ping");
-	expect_write(b, "pong");
-	expect_read(a, "pong");
-}
 
 /* Listen on `address` (port 0), dial `dial_host` at its port, accept:
  * the connection works both ways. */
@@ -168,7 +96,7 @@ static int tcp_listen_dial_accept_exchange(void)
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof peer;
 	int s = goc_accept(l, (struct sockaddr *)&peer, &len);
-	expect(s >= 0, "goc_accept failed: %s", strerror(errno));
+	expect(s >= 0, "goc_accept failed: %s", strerror(test_errno()));
 	/* The accepted peer is the dialing socket. */
 	expect_eq(len, sizeof(struct sockaddr_in));
 	expect_eq(peer.ss_family, AF_INET);
@@ -190,7 +118,7 @@ static int accept_truncates_the_address_and_reports_its_length(void)
 	memset(&peer, 0xee, sizeof peer);
 	socklen_t len = 4; /* family and port only */
 	int s = goc_accept(l, (struct sockaddr *)&peer, &len);
-	expect(s >= 0, "goc_accept failed: %s", strerror(errno));
+	expect(s >= 0, "goc_accept failed: %s", strerror(test_errno()));
 	expect_eq(len, sizeof peer);
 	expect_eq(peer.sin_family, AF_INET);
 	expect_eq(ntohs(peer.sin_port), local_port(c));
@@ -280,11 +208,8 @@ static int port_zero_or_empty_picks_a_free_port(void)
 
 static int host_names_are_resolved(void)
 {
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM},
-			*res;
-	if (getaddrinfo("localhost", NULL, &hints, &res) != 0)
+	if (!resolves_localhost())
 		skip("this machine does not resolve localhost to IPv4");
-	freeaddrinfo(res);
 	char buf[64];
 	int l = must_listen("tcp4", "localhost:0");
 	expect_eq(local_addr(l).ss_family, AF_INET);
@@ -324,7 +249,7 @@ static int service_names_are_ports(void)
 static int unix_sockets_listen_dial_accept(void)
 {
 	char dir[] = "/tmp/goc-test-net-XXXXXX", path[128];
-	expect(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+	expect(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(test_errno()));
 	snprintf(path, sizeof path, "%s/sock", dir);
 	int l = must_listen("unix", path);
 	struct stat st;
@@ -398,7 +323,7 @@ static void expect_datagram_round_trip(const char *network, const char *address,
 	expect_eq(goc_sendto(c, "ping", 4, 0, NULL, 0), 4);
 	goc_wg_wait(&d.done);
 	expect(d.n == 4 && memcmp(d.buf, "ping", 4) == 0,
-	       "the server received %zd bytes (errno %s)", d.n, strerror(errno));
+	       "the server received %zd bytes (errno %s)", d.n, strerror(test_errno()));
 	expect_eq(port_of(&d.from), local_port(c));
 	/* Reply to the sender's address. */
 	expect_eq(goc_sendto(srv, "pong", 4, 0, (struct sockaddr *)&d.from, d.fromlen),
@@ -432,7 +357,7 @@ static int closed_port(int *holder)
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	expect(bind(*holder, (struct sockaddr *)&sa, sizeof sa) == 0, "bind: %s",
-	       strerror(errno));
+	       strerror(test_errno()));
 	return local_port(*holder);
 }
 
@@ -449,6 +374,13 @@ static int dial_to_a_closed_port_is_refused(void)
 	return 0;
 }
 
+static void dial_expecting_timeout(void *address)
+{
+	int64_t start = goc_now();
+	expect_fails_with(goc_dial("tcp", address, ms(200)), ETIMEDOUT);
+	expect_took(start, ms(200));
+}
+
 /* A listener whose queue is full drops new connection requests (Linux): a
  * dial to it waits, and its timeout ends the wait. */
 static int dial_times_out_when_the_listener_queue_is_full(void)
@@ -459,18 +391,21 @@ static int dial_times_out_when_the_listener_queue_is_full(void)
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	expect(bind(l, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(l, 0) == 0,
-	       "a listener with backlog 0: %s", strerror(errno));
+	       "a listener with backlog 0: %s", strerror(test_errno()));
 	hostport(buf, sizeof buf, "127.0.0.1", local_port(l));
 	int conns[TRIES], n = 0;
 	for (; n < TRIES; n++) {
 		int64_t start = goc_now();
 		conns[n] = goc_dial("tcp", buf, ms(300));
 		if (conns[n] < 0) {
-			expect_eq(errno, ETIMEDOUT);
+			expect_eq(test_errno(), ETIMEDOUT);
 			expect_took(start, ms(300));
 			break;
 		}
 	}
+	/* While it stays full, every dial times out, many at once too. */
+	if (n < TRIES)
+		run_goroutines(SCALED(20), dial_expecting_timeout, buf);
 	for (int i = 0; i < n; i++)
 		goc_close(conns[i]);
 	close(l);
@@ -487,9 +422,9 @@ static int dial_with_a_tiny_timeout_never_hangs(void)
 	for (int i = 0; i < 100; i++) {
 		int64_t start = goc_now();
 		int c = goc_dial("tcp", buf, 1);
-		expect(c >= 0 || errno == ETIMEDOUT,
-		       "the dial failed with errno %d (%s), not ETIMEDOUT", errno,
-		       strerror(errno));
+		expect(c >= 0 || test_errno() == ETIMEDOUT,
+		       "the dial failed with errno %d (%s), not ETIMEDOUT",
+		       test_errno(), strerror(test_errno()));
 		expect_quick(start);
 		if (c >= 0)
 			goc_close(c);
@@ -525,16 +460,16 @@ static int malformed_addresses_are_einval(void)
 		const char *nw = bad[i][0], *addr = bad[i][1];
 		errno = 0;
 		int fd = goc_dial(nw, addr, GOC_SECOND);
-		expect(fd == -1 && errno == EINVAL,
+		expect(fd == -1 && test_errno() == EINVAL,
 		       "goc_dial(\"%s\", \"%s\") returned %d with errno %d (%s)",
-		       nw ? nw : "(null)", addr ? addr : "(null)", fd, errno,
-		       strerror(errno));
+		       nw ? nw : "(null)", addr ? addr : "(null)", fd, test_errno(),
+		       strerror(test_errno()));
 		errno = 0;
 		fd = goc_listen(nw, addr);
-		expect(fd == -1 && errno == EINVAL,
+		expect(fd == -1 && test_errno() == EINVAL,
 		       "goc_listen(\"%s\", \"%s\") returned %d with errno %d (%s)",
-		       nw ? nw : "(null)", addr ? addr : "(null)", fd, errno,
-		       strerror(errno));
+		       nw ? nw : "(null)", addr ? addr : "(null)", fd, test_errno(),
+		       strerror(test_errno()));
 	}
 	/* A unix path longer than a socket address holds. */
 	char path[200];
@@ -633,7 +568,7 @@ static int writes_to_a_closed_peer_fail_with_epipe(void)
 	int err = 0;
 	for (int i = 0; i < 100 && !err; i++) {
 		if (goc_sendto(c, "x", 1, 0, NULL, 0) < 0)
-			err = errno;
+			err = test_errno();
 		else
 			goc_sleep(ms(10));
 	}
@@ -645,7 +580,7 @@ static int writes_to_a_closed_peer_fail_with_epipe(void)
 	err = 0;
 	for (int i = 0; i < 100 && !err; i++) {
 		if (goc_sendto(c2, "x", 1, 0, NULL, 0) < 0)
-			err = errno;
+			err = test_errno();
 		else
 			goc_sleep(ms(10));
 	}
@@ -669,312 +604,6 @@ static int writes_to_a_closed_peer_fail_with_epipe(void)
 	return 0;
 }
 
-/* ---- goroutines and threads ---- */
-
-struct acceptor {
-	int lfd;
-	goc_chan *fds; /* the accepted descriptors */
-};
-
-static void accept_one(void *arg)
-{
-	struct acceptor *a = arg;
-	int fd = goc_accept(a->lfd, NULL, NULL);
-	goc_chan_send(a->fds, &fd);
-}
-
-/* With one processor, a goroutine waiting in goc_accept leaves it to the
- * others: the dial that satisfies it runs meanwhile. */
-static int accept_parks_the_goroutine_not_the_thread(void)
-{
-	char buf[64];
-	goc_maxprocs(1);
-	struct acceptor a = {must_listen("tcp", "127.0.0.1:0"),
-	                     make_chan(sizeof(int), 1)};
-	spawn_blocked(accept_one, &a);
-	int c = must_dial("tcp",
-	                  hostport(buf, sizeof buf, "127.0.0.1", local_port(a.lfd)), 0);
-	int s = -1;
-	expect_status(goc_chan_recv_timeout(a.fds, &s, PATIENCE), GOC_OK);
-	expect(s >= 0, "goc_accept failed: %s", strerror(errno));
-	expect_exchange(c, s);
-	goc_close(c);
-	goc_close(s);
-	goc_close(a.lfd);
-	goc_chan_release(a.fds);
-	return 0;
-}
-
-/* An echo server for many clients at once, each a goroutine. */
-struct echo {
-	int lfd;
-	long clients;
-	goc_wg done;
-};
-
-static void echo_conn(void *arg)
-{
-	int fd = (int)(intptr_t)arg;
-	char buf[64];
-	ssize_t n;
-	while ((n = goc_read(fd, buf, sizeof buf)) > 0)
-		if (goc_write(fd, buf, (size_t)n) != n)
-			break;
-	goc_close(fd);
-}
-
-static void echo_serve(void *arg)
-{
-	struct echo *e = arg;
-	for (long i = 0; i < e->clients; i++) {
-		int fd = goc_accept(e->lfd, NULL, NULL);
-		if (fd < 0)
-			fail("goc_accept failed: %s", strerror(errno));
-		spawn(echo_conn, (void *)(intptr_t)fd);
-	}
-}
-
-static void echo_client(void *arg)
-{
-	struct echo *e = arg;
-	char buf[64];
-	int c = must_dial("tcp",
-	                  hostport(buf, sizeof buf, "127.0.0.1", local_port(e->lfd)),
-	                  10 * GOC_SECOND);
-	for (int i = 0; i < 10; i++) {
-		expect_write(c, "hello");
-		expect_read(c, "hello");
-	}
-	goc_close(c);
-	goc_wg_done(&e->done);
-}
-
-static int echo_server_serves_many_clients_at_once(void)
-{
-	struct echo e = {.lfd = must_listen("tcp", "127.0.0.1:0"),
-	                 .clients = SCALED(500)};
-	spawn(echo_serve, &e);
-	goc_wg_add(&e.done, e.clients);
-	for (long i = 0; i < e.clients; i++)
-		spawn(echo_client, &e);
-	goc_wg_wait(&e.done);
-	goc_close(e.lfd);
-	return 0;
-}
-
-/* listen, dial, accept, exchange and close on the calling thread. */
-static void round_trip_here(void)
-{
-	expect_connects("tcp", "127.0.0.1:0", "tcp", "127.0.0.1");
-	char buf[64];
-	int u = must_listen("udp", "127.0.0.1:0");
-	int uc = must_dial("udp", hostport(buf, sizeof buf, "127.0.0.1", local_port(u)),
-	                   0);
-	expect_eq(goc_sendto(uc, "ping", 4, 0, NULL, 0), 4);
-	expect_eq(goc_recvfrom(u, buf, sizeof buf, 0, NULL, NULL), 4);
-	goc_close(uc);
-	goc_close(u);
-}
-
-static void *round_trip_thread(void *arg)
-{
-	(void)arg;
-	expect_eq(goc_id(), 0);
-	round_trip_here();
-	return NULL;
-}
-
-static int calls_from_a_plain_thread_work(void)
-{
-	/* A goroutine waits in accept while a plain thread dials. */
-	char buf[64];
-	struct acceptor a = {must_listen("tcp", "127.0.0.1:0"),
-	                     make_chan(sizeof(int), 1)};
-	spawn(accept_one, &a);
-	thread_join(thread_start(round_trip_thread, NULL));
-	int c = must_dial("tcp",
-	                  hostport(buf, sizeof buf, "127.0.0.1", local_port(a.lfd)), 0);
-	int s = -1;
-	expect_status(goc_chan_recv_timeout(a.fds, &s, PATIENCE), GOC_OK);
-	expect_exchange(c, s);
-	goc_close(c);
-	goc_close(s);
-	goc_close(a.lfd);
-	goc_chan_release(a.fds);
-	return 0;
-}
-
-static int calls_without_goc_main_work(void)
-{
-	round_trip_here();
-	return 0;
-}
-
-/* ---- many connections, few threads ---- */
-
-static int thread_count(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	expect(f != NULL, "/proc/self/status is unreadable");
-	char line[256];
-	int n = -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	expect_gt(n, 0);
-	return n;
-}
-
-/* Raise the soft descriptor limit to the hard one; false if that is less
- * than `need`. */
-static bool raise_nofile(rlim_t need)
-{
-	struct rlimit r;
-	expect_eq(getrlimit(RLIMIT_NOFILE, &r), 0);
-	r.rlim_cur = r.rlim_max;
-	expect_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
-	return r.rlim_max == RLIM_INFINITY || r.rlim_max >= need;
-}
-
-struct many {
-	int lfd;
-	long n;
-	_Atomic long accepted, waiting;
-	goc_wg served;
-};
-
-struct conn_arg {
-	struct many *m;
-	int fd;
-};
-
-/* One connection: wait for a byte, send it back, wait for the end. */
-static void serve_conn(void *arg)
-{
-	struct conn_arg ca = *(struct conn_arg *)arg;
-	free(arg);
-	char b;
-	atomic_fetch_add(&ca.m->waiting, 1);
-	if (goc_read(ca.fd, &b, 1) != 1 || goc_write(ca.fd, &b, 1) != 1)
-		fail("connection %d: the byte did not go round: %s", ca.fd,
-		     strerror(errno));
-	while (goc_read(ca.fd, &b, 1) > 0)
-		;
-	goc_close(ca.fd);
-	goc_wg_done(&ca.m->served);
-}
-
-static void accept_all(void *arg)
-{
-	struct many *m = arg;
-	for (long i = 0; i < m->n; i++) {
-		struct conn_arg *ca = malloc(sizeof *ca);
-		expect(ca != NULL, "out of memory");
-		ca->m = m;
-		ca->fd = goc_accept(m->lfd, NULL, NULL);
-		if (ca->fd < 0)
-			fail("accept %ld of %ld failed: %s", i, m->n, strerror(errno));
-		atomic_fetch_add(&m->accepted, 1);
-		spawn(serve_conn, ca);
-	}
-}
-
-/* The clients, in a child process of plain system calls (it was forked
- * from a process with threads): connect n sockets, say so on `ready`,
- * wait for `go`, then send a byte on each, read them back, and close all. */
-static _Noreturn void clients(int port, long n, int *fds, int ready, int go)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-	                         .sin_port = htons((uint16_t)port),
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	char b = 'x';
-	for (long i = 0; i < n; i++) {
-		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-		if (fds[i] < 0 ||
-		    connect(fds[i], (struct sockaddr *)&sa, sizeof sa) < 0)
-			_exit(10);
-	}
-	if (write(ready, &b, 1) != 1 || read(go, &b, 1) != 1)
-		_exit(11);
-	for (long i = 0; i < n; i++)
-		if (write(fds[i], &b, 1) != 1)
-			_exit(12);
-	for (long i = 0; i < n; i++)
-		if (read(fds[i], &b, 1) != 1)
-			_exit(13);
-	for (long i = 0; i < n; i++)
-		close(fds[i]);
-	_exit(0);
-}
-
-static int ten_thousand_connections_need_few_threads(void)
-{
-	long n = SCALED(10000);
-	if (!raise_nofile((rlim_t)n + 200))
-		skip("the descriptor limit (hard) is below %ld", n + 200);
-	struct many m = {.lfd = must_listen("tcp4", "127.0.0.1:0"), .n = n};
-	goc_wg_add(&m.served, n);
-	int *fds = malloc((size_t)n * sizeof *fds), ready[2], go[2];
-	expect(fds && pipe(ready) == 0 && pipe(go) == 0, "setup: %s", strerror(errno));
-	spawn(accept_all, &m);
-	pid_t pid = fork();
-	expect(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0)
-		clients(local_port(m.lfd), n, fds, ready[1], go[0]);
-	char b;
-	expect(goc_fd_wait(ready[0], GOC_READ, 60 * GOC_SECOND) == 0 &&
-	               read(ready[0], &b, 1) == 1,
-	       "the clients did not connect within 60 s, or they ended");
-	eventually(atomic_load(&m.waiting) == n, 60);
-	goc_sleep(ms(50));
-	int threads = thread_count(), limit = goc_maxprocs(0) + 8;
-	printf("%ld connections, %d goroutines waiting, %d threads\n", n,
-	       (int)goc_numgoroutine(), threads);
-	expect(threads <= limit,
-	       "at most %d threads (processors and a handful), but there are %d", limit,
-	       threads);
-	expect_eq(write(go[1], &b, 1), 1);
-	goc_wg_wait(&m.served);
-	int status;
-	expect_eq(waitpid(pid, &status, 0), pid);
-	expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "the clients ended with status %#x", status);
-	goc_close(m.lfd);
-	free(fds);
-	return 0;
-}
-
-/* ---- running out of descriptors ---- */
-
-static int emfile_is_an_error_not_a_crash(void)
-{
-	enum { LIMIT = 256 };
-	char buf[64];
-	int l = must_listen("tcp4", "127.0.0.1:0");
-	hostport(buf, sizeof buf, "127.0.0.1", local_port(l));
-	int c = must_dial("tcp4", buf, 0); /* waits in the queue */
-	struct rlimit r = {LIMIT, LIMIT};
-	expect_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
-	int fill[LIMIT], n = 0;
-	while (n < LIMIT && (fill[n] = dup(0)) >= 0)
-		n++;
-	expect(n < LIMIT && errno == EMFILE, "dup never failed with EMFILE");
-	expect_fails_with(goc_accept(l, NULL, NULL), EMFILE);
-	expect_fails_with(goc_dial("tcp4", buf, 0), EMFILE);
-	expect_fails_with(goc_listen("tcp4", "127.0.0.1:0"), EMFILE);
-	/* One descriptor free: the waiting connection is accepted. */
-	close(fill[--n]);
-	int s = must_accept(l);
-	expect_exchange(c, s);
-	while (n > 0)
-		close(fill[--n]);
-	goc_close(c);
-	goc_close(s);
-	goc_close(l);
-	return 0;
-}
-
 static const struct test_case cases[] = {
 	CASE(tcp_listen_dial_accept_exchange),
 	CASE(accept_truncates_the_address_and_reports_its_length),
@@ -994,12 +623,6 @@ static const struct test_case cases[] = {
 	CASE(hosts_that_do_not_resolve_are_eaddrnotavail),
 	CASE(descriptors_are_nonblocking_cloexec_with_go_options),
 	CASE(writes_to_a_closed_peer_fail_with_epipe),
-	CASE(accept_parks_the_goroutine_not_the_thread),
-	CASE(echo_server_serves_many_clients_at_once),
-	CASE(calls_from_a_plain_thread_work),
-	PLAIN_CASE(calls_without_goc_main_work),
-	CASE(ten_thousand_connections_need_few_threads, .timeout = 120),
-	CASE(emfile_is_an_error_not_a_crash),
 };
 
 TEST_MAIN(cases)
