@@ -304,21 +304,23 @@ struct m {
 	uint32_t status;     /* enum m_status; atomic (m_set_status) */
 	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
 	/* Scheduling policy, owner only (sched.c): */
-	bool ran_stolen;     /* running a goroutine it stole, until it switches */
-	bool contended;      /* that goroutine parked on a lock: steal no more
+	bool ran_stolen;        /* running a goroutine it stole, until it switches */
+	bool contended;         /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
-	int32_t in_timer;    /* running a timer's function (time.c) */
-	bool in_syscall;     /* between goc_syscall_enter and exit (syscall.c) */
-	int32_t preempt_off; /* > 0 while goroutine code here uses the P: a
+	int32_t in_timer;       /* running a timer's function (time.c) */
+	bool in_syscall;        /* between goc_syscall_enter and exit (syscall.c) */
+	int32_t preempt_off;    /* > 0 while goroutine code here uses the P: a
 	                      * switch in progress, a ready, a spawn
 	                      * (preempt.c must not take the P then) */
-	int32_t tid;         /* the thread's id, for preemption signals */
-	struct g *lockedg;   /* goc_lock_thread: the one goroutine it runs */
-	struct g *handoff_g; /* taken from the queue but locked to another M:
+	int32_t tid;            /* the thread's id, for preemption signals */
+	struct g *lockedg;      /* goc_lock_thread: the one goroutine it runs */
+	struct g *handoff_g;    /* taken from the queue but locked to another M:
 	                      * g0 hands it over (sched.c) */
-	bool locked_exit;    /* that goroutine ended locked: the thread goes */
-	bool main_thread;    /* the thread of goc_main: never exits */
-	struct g *polled;    /* goroutines the poller readied, to run once
+	bool locked_exit;       /* that goroutine ended locked: the thread goes */
+	bool main_thread;       /* the thread of goc_main: never exits */
+	uint32_t note_sleeping; /* atomic: the timer sleeper waits on its note,
+	                         * not in the poller (idle.c) */
+	struct g *polled;       /* goroutines the poller readied, to run once
 	                   * this M holds a P again (idle.c) */
 	int32_t id;
 
@@ -347,15 +349,15 @@ enum m_note {
 
 struct sched {
 	spinlock lock;
-	int32_t nprocs;                   /* atomic; Ps [0, nprocs) are in use */
-	int32_t npidle;                   /* atomic; idle Ps */
-	int32_t nmspinning;               /* atomic; spinning Ms */
-	int32_t nm;                       /* Ms created; under lock */
-	int32_t nmidle;                   /* Ms on the idle list; under lock */
-	int32_t nmidlelocked;             /* locked Ms waiting for their G; under lock */
-	int32_t retiring;                 /* atomic; Ps in P_RETIRING */
-	struct p *pidle;                  /* idle Ps */
-	struct m *midle;                  /* idle Ms */
+	int32_t nprocs;       /* atomic; Ps [0, nprocs) are in use */
+	int32_t npidle;       /* atomic; idle Ps */
+	int32_t nmspinning;   /* atomic; spinning Ms */
+	int32_t nm;           /* Ms created; under lock */
+	int32_t nmidle;       /* Ms on the idle list; under lock */
+	int32_t nmidlelocked; /* locked Ms waiting for their G; under lock */
+	int32_t retiring;     /* atomic; Ps in P_RETIRING */
+	struct p *pidle;      /* idle Ps */
+	struct m *midle;      /* idle Ms */
 	struct p *allp[GOC_MAXPROCS_MAX]; /* created Ps, never freed */
 	int32_t nallp;
 
