@@ -27,18 +27,21 @@ static void spin(void *arg)
 	atomic_store(work, n + (x & 1));
 }
 
-/* The worst lateness of a 1 ms sleep over `wakes` wake-ups. */
-static int64_t worst_wake(int wakes)
+static int by_value(const void *a, const void *b)
 {
-	int64_t worst = 0;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* How late 1 ms sleeps wake: late[0..wakes) sorted. */
+static void wake_lateness(int64_t *late, int wakes)
+{
 	for (int i = 0; i < wakes; i++) {
 		int64_t t0 = goc_now();
 		goc_sleep(GOC_MILLISECOND);
-		int64_t late = goc_now() - t0 - GOC_MILLISECOND;
-		if (late > worst)
-			worst = late;
+		late[i] = goc_now() - t0 - GOC_MILLISECOND;
 	}
-	return worst;
+	qsort(late, (size_t)wakes, sizeof *late, by_value);
 }
 
 static int sleeper_wakes_on_time_beside_spinners(int procs)
@@ -49,10 +52,16 @@ static int sleeper_wakes_on_time_beside_spinners(int procs)
 	for (int i = 0; i < SPINNERS; i++)
 		spawn(spin, &work[i]);
 	goc_sleep(30 * GOC_MILLISECOND); /* let them settle */
-	int64_t worst = worst_wake(100);
+	enum { WAKES = 100 };
+	int64_t late[WAKES];
+	wake_lateness(late, WAKES);
 	atomic_store(&stop, true);
-	expect(worst < 40 * GOC_MILLISECOND, "a 1 ms sleep woke %lld us late",
-	       (long long)(worst / 1000));
+	/* Without preemption the sleeper would not wake at all. The bounds
+	 * leave room for a loaded machine (the suite runs two at a time). */
+	expect(late[WAKES / 2] < 20 * GOC_MILLISECOND, "median wake %lld us late",
+	       (long long)(late[WAKES / 2] / 1000));
+	expect(late[WAKES - 1] < 250 * GOC_MILLISECOND, "worst wake %lld us late",
+	       (long long)(late[WAKES - 1] / 1000));
 	return 0;
 }
 
