@@ -39,10 +39,11 @@ static void on_preempt(void)
 	struct p *p = m->p;
 	if (!p)
 		return;
+	/* The tick first: once marked, the P may be another M's at once. */
+	store_relaxed(&p->syscalltick, p->syscalltick + 1);
 	if (!p_cas_status(p, P_RUNNING, P_SYSCALL) &&
 	    !p_cas_status(p, P_RETIRING, P_SYSCALL))
 		return;
-	store_relaxed(&p->syscalltick, p->syscalltick + 1);
 	m->p = NULL;
 }
 

@@ -791,8 +791,10 @@ void goc__schedule(void)
 		}
 		struct g *g = m->handoff_g;
 		m->handoff_g = NULL;
-		if (!g)
-			g = g_of(m->p, find_runnable(m));
+		if (!g) {
+			struct gnode *node = find_runnable(m); /* may take a P */
+			g = g_of(m->p, node);
+		}
 		if (unlikely(g->lockedm)) {
 			goc__lockedm_start(m, g); /* gives its M our P */
 			continue;
