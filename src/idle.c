@@ -338,7 +338,7 @@ void goc__stopm(struct m *m)
 	store_relaxed(&m->wake, M_ASLEEP);
 	m->p = m->nextp;
 	m->nextp = NULL;
-	store_relaxed(&m->p->m, m);
+	store_release(&m->p->m, m);
 	spin_unlock(&goc__sched.lock);
 	m->contended = false;
 	if (m->polled) {
@@ -409,7 +409,7 @@ bool goc__p_release(struct m *m)
 		struct p *again = recheck_queues();
 		if (again) {
 			m->p = again;
-			store_relaxed(&again->m, m);
+			store_release(&again->m, m);
 			add_fetch(&goc__sched.nmspinning, 1);
 			return false; /* still spinning */
 		}

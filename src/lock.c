@@ -71,7 +71,7 @@ static void wait_for_p(struct m *m)
 	m_set_status(m, M_RUNNING);
 	m->p = m->nextp;
 	m->nextp = NULL;
-	store_relaxed(&m->p->m, m);
+	store_release(&m->p->m, m);
 	spin_unlock(&goc__sched.lock);
 }
 

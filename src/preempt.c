@@ -77,7 +77,7 @@ void goc__preempt_init(void)
  * moves the work queued on it elsewhere. */
 void goc__preempt(struct p *p)
 {
-	struct m *m = load_relaxed(&p->m);
+	struct m *m = load_acquire(&p->m);
 	if (!m || goc__async_preempt_off)
 		return;
 	int tid = load_relaxed(&m->tid);

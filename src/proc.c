@@ -87,7 +87,7 @@ static void *m_main(void *arg)
 	spin_lock(&goc__sched.lock);
 	m->p = m->nextp;
 	m->nextp = NULL;
-	store_relaxed(&m->p->m, m);
+	store_release(&m->p->m, m);
 	spin_unlock(&goc__sched.lock);
 	goc__schedule();
 	return NULL;
@@ -424,7 +424,7 @@ GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
 	struct p *p = goc__pidle_get();
 	if (p) {
 		m->p = p;
-		store_relaxed(&p->m, m);
+		store_release(&p->m, m);
 	}
 	spin_unlock(&goc__sched.lock);
 	if (goc__spawn_main(m->p, main_body, &args) != 0)

@@ -729,7 +729,7 @@ static void acquire_p(struct m *m)
 	spin_unlock(&goc__sched.lock);
 	if (p) {
 		m->p = p;
-		store_relaxed(&p->m, m);
+		store_release(&p->m, m);
 		return;
 	}
 	goc__stopm(m);

@@ -55,7 +55,7 @@ static void exit_without_p(struct m *m, struct g *g)
 	spin_unlock(&goc__sched.lock);
 	if (p) {
 		m->p = p;
-		store_relaxed(&p->m, m);
+		store_release(&p->m, m);
 		g_set_status(g, G_RUNNING);
 		return;
 	}
@@ -96,6 +96,7 @@ void goc__handoffp(struct p *p)
 	}
 	spin_lock(&goc__sched.lock);
 	goc__pidle_put(p);
+	goc__check_dead(); /* the last P to go idle may be this one */
 	spin_unlock(&goc__sched.lock);
 	int64_t first = load_relaxed(&p->timers.first);
 	if (first)
