@@ -93,7 +93,8 @@ _Noreturn static void exit_locked_thread(struct m *m)
 	goc__sched.nm--;
 	goc__check_dead();
 	spin_unlock(&goc__sched.lock);
-	goc__os_thread_exit();
+	goc__os_signal_altstack_restore();
+	goc__os_thread_exit(); /* its M and signal stack stay allocated */
 }
 
 struct g *goc__lockedm_wait(struct m *m)

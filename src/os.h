@@ -113,6 +113,8 @@ void goc__os_signal_fault_restore(int sig) GOC_HIDDEN;
 /* Make [stack, stack+size) the calling thread's alternate signal stack.
  * false: not done (a fault then has no stack to be reported on). */
 bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;
+/* Put back the signal stack the thread had before (before it exits). */
+void goc__os_signal_altstack_restore(void) GOC_HIDDEN;
 /* The preemption signal: fn runs in the interrupted thread (on its
  * alternate stack, with errno kept); goc__os_thread_preempt sends it to a
  * thread of this process. Async-signal-safe. */

@@ -283,11 +283,17 @@ void goc__os_thread_preempt(int tid)
 	syscall(SYS_tgkill, (int)getpid(), tid, SIGURG);
 }
 
+/* The signal stack the thread had before ours (a sanitizer's), put back
+ * before the thread exits: the sanitizer frees the one it finds then. */
+static _Thread_local stack_t altstack_before;
+
 bool goc__os_signal_altstack(void *stack, size_t size)
 {
 	stack_t ss = {.ss_sp = stack, .ss_size = size, .ss_flags = 0};
-	return sigaltstack(&ss, NULL) == 0;
+	return sigaltstack(&ss, &altstack_before) == 0;
 }
+
+void goc__os_signal_altstack_restore(void) { sigaltstack(&altstack_before, NULL); }
 
 /* ---- output ---------------------------------------------------------- */
 
