@@ -27,6 +27,7 @@ bench_fn run_parked;
 bench_fn run_timers;
 bench_fn run_parallel;
 bench_fn run_yield;
+bench_fn run_spinlat;
 
 /* bench_go — goc_go, exiting with a message if it fails. */
 void bench_go(goc_func fn, void *arg);

@@ -34,6 +34,7 @@ static const struct workload workloads[] = {
 	{"parked", 1000000, run_parked},
 	{"timers", 100000, run_timers},
 	{"parallel", 50000000, run_parallel},
+	{"spinlat", 2000000000, run_spinlat},
 	{"yield", 10000000, run_yield}, /* goc only: not a reference workload */
 	{NULL, 0, NULL},
 };

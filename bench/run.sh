@@ -28,7 +28,7 @@ max_others=${MAX_OTHERS:-}
 lock=${BENCH_LOCK:-/tmp/bench.lock}
 limit=${TIMEOUT:-300}
 parked_n=1000000 # parked's N, passed explicitly: bytes_per_g = peak RSS / N
-all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel)
+all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel spinlat)
 
 for tool in go cmake flock timeout /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 2; }

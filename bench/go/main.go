@@ -35,6 +35,7 @@ var workloads = []workload{
 	{"parked", 1_000_000, runParked},
 	{"timers", 100_000, runTimers},
 	{"parallel", 50_000_000, runParallel},
+	{"spinlat", 2_000_000_000, runSpinlat},
 }
 
 func main() {
@@ -90,4 +91,9 @@ func span(n, k, i int) (lo, hi int) {
 // sumBelow returns 0 + 1 + ... + (n-1).
 func sumBelow(n int) int {
 	return n * (n - 1) / 2
+}
+
+// us returns d in microseconds.
+func us(d time.Duration) float64 {
+	return float64(d.Nanoseconds()) / 1e3
 }
