@@ -128,6 +128,7 @@ static int calls_on_a_bad_descriptor_fail_with_ebadf(void)
 	expect_eq(test_errno(), EBADF);
 	expect_eq(goc_fd_wait(0, 0, 0), -1);
 	expect_eq(test_errno(), EINVAL);
+	expect_eq(goc_errno(), EINVAL); /* the public accessor */
 	return 0;
 }
 
@@ -556,8 +557,8 @@ static void *thread_read_times_out(void *arg)
 	int64_t t0 = goc_now();
 	goc_set_read_deadline(fd, t0 + 20 * GOC_MILLISECOND);
 	ssize_t r = goc_read(fd, &c, 1);
-	bool ok =
-		r == -1 && test_errno() == ETIMEDOUT && goc_now() - t0 >= 20 * GOC_MILLISECOND;
+	bool ok = r == -1 && test_errno() == ETIMEDOUT &&
+	          goc_now() - t0 >= 20 * GOC_MILLISECOND;
 	goc_syscall_enter(); /* nothing on a plain thread */
 	goc_syscall_exit();
 	return (void *)(intptr_t)ok;
