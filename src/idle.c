@@ -219,28 +219,35 @@ static void tsleeper_resign_locked(struct m *m)
  * handed a P. */
 static bool tsleep(struct m *m, int64_t until)
 {
-	struct g *ready[1];
-	goc__netpoll(until, ready, 0);
+	int n;
+	struct g *polled = goc__netpoll(until, &n);
 	spin_lock(&goc__sched.lock);
 	uint32_t w = load_acquire(&m->wake);
 	if (w == M_WAKE_WITH_P) {
 		spin_unlock(&goc__sched.lock);
+		m->polled = polled; /* run them with the P we were handed */
 		return true;
 	}
 	store_relaxed(&m->wake, M_ASLEEP);
 	int64_t deadline = tsleep_until_publish_locked();
-	if (w == M_WAKE_RECHECK_TIMERS || !deadline || nanotime() < deadline) {
+	bool timer_due =
+		w != M_WAKE_RECHECK_TIMERS && deadline && nanotime() >= deadline;
+	if (!timer_due && !polled) {
 		spin_unlock(&goc__sched.lock);
 		return false;
 	}
-	/* A timer is due: take an idle P and run it. */
+	/* A timer is due or descriptors are ready: take an idle P, run them. */
 	struct p *p = goc__pidle_get();
 	if (!p) {
 		/* Every P is busy; they fire their own timers. Look again soon. */
-		store_relaxed(&goc__sched.tsleep_until, nanotime() + GOC_MILLISECOND);
+		if (timer_due)
+			store_relaxed(&goc__sched.tsleep_until,
+			              nanotime() + GOC_MILLISECOND);
 		spin_unlock(&goc__sched.lock);
+		goc__inject(NULL, polled, false);
 		return false;
 	}
+	m->polled = polled;
 	midle_remove(m);
 	store_relaxed(&goc__sched.tsleeper, NULL);
 	m_set_status(m, M_RUNNING);
@@ -267,7 +274,9 @@ static bool midle_put_locked(struct m *m)
 	 * meanwhile then kicks us (goc__timers_wake). */
 	store_relaxed(&goc__sched.tsleeper, m);
 	m_set_status(m, M_TSLEEPER);
-	if (!tsleep_until_publish_locked())
+	/* (the fence in publish orders tsleeper before netpoll_waiters: a
+	 * thread that starts to wait on a descriptor sees us, or we it) */
+	if (!tsleep_until_publish_locked() && load_seq(&goc__netpoll_waiters) == 0)
 		tsleeper_resign_locked(m);
 	return false;
 }
@@ -299,6 +308,10 @@ void goc__stopm(struct m *m)
 	m->p->m = m;
 	spin_unlock(&goc__sched.lock);
 	m->contended = false;
+	if (m->polled) {
+		goc__inject(m, m->polled, false);
+		m->polled = NULL;
+	}
 }
 
 void goc__timers_wake(int64_t when, bool running)

@@ -236,6 +236,10 @@ static int32_t procs_shrink(int32_t old, int32_t n, struct p **dead)
 			dead[ndead++] = p;
 		} else if (p_cas_status(p, P_RUNNING, P_RETIRING)) {
 			add_fetch(&goc__sched.retiring, 1);
+		} else if (p_cas_status(p, P_SYSCALL, P_DEAD)) {
+			/* Its M is in a system call: take it now (syscall.c);
+			 * the M finds it gone when it comes back. */
+			dead[ndead++] = p;
 		}
 	}
 	return ndead;
@@ -244,6 +248,11 @@ static int32_t procs_shrink(int32_t old, int32_t n, struct p **dead)
 static void procs_drain(struct p **dead, int32_t ndead)
 {
 	for (int32_t i = 0; i < ndead; i++) {
+		struct g *next = xchg(&dead[i]->runnext, NULL);
+		if (next)
+			goc__globq_put(&next->node);
+		for (struct gnode *node; (node = goc__runq_pop(dead[i]));)
+			goc__globq_put(node);
 		goc__timers_move(dead[i], goc__sched.allp[0]);
 		goc__stack_cache_flush(dead[i]);
 	}
@@ -273,6 +282,8 @@ GOC_API int goc_maxprocs(int n)
 			goc__startm(NULL, false);
 	} else if (n < old) {
 		procs_drain(dead, ndead);
+		if (load_relaxed(&goc__sched.gq_size) > 0)
+			goc__wakep();
 		wait_retired();
 	}
 	goc__semrelease(&resizing, false);
@@ -302,7 +313,8 @@ void goc__check_dead(void)
 	if (goc__sched.nmidle != goc__sched.nm ||
 	    load_relaxed(&goc__sched.npidle) != load_relaxed(&goc__sched.nprocs) ||
 	    load_relaxed(&goc__sched.gq_size) != 0 ||
-	    load_relaxed(&goc__sched.retiring) != 0 || goc__timers_earliest())
+	    load_relaxed(&goc__sched.retiring) != 0 || goc__timers_earliest() ||
+	    load_seq(&goc__netpoll_waiters) != 0)
 		return;
 	/* Any other thread might still call into goc and wake someone. The
 	 * thread count is read from /proc, which takes tens of microseconds:

@@ -62,8 +62,19 @@ struct p;
  *   RUNNING -> WAITING     park
  *   RUNNING -> RUNNABLE    yield
  *   RUNNING -> DEAD        exit
- *   WAITING -> RUNNABLE    ready */
-enum g_status { G_IDLE, G_RUNNABLE, G_RUNNING, G_WAITING, G_DEAD, G_NSTATUS };
+ *   WAITING -> RUNNABLE    ready
+ *   RUNNING -> SYSCALL     goc_syscall_enter (syscall.c)
+ *   SYSCALL -> RUNNING     goc_syscall_exit with a P
+ *   SYSCALL -> RUNNABLE    goc_syscall_exit without one: queued */
+enum g_status {
+	G_IDLE,
+	G_RUNNABLE,
+	G_RUNNING,
+	G_WAITING,
+	G_DEAD,
+	G_SYSCALL,
+	G_NSTATUS
+};
 
 /* Why a goroutine waits: Go's waitReason, shown with Go's words in dumps
  * (dump.c). Set by the goroutine before it parks, cleared when it runs. */
@@ -82,6 +93,8 @@ enum wait_reason {
 	WAIT_RWMUTEX_W,
 	WAIT_COND,
 	WAIT_MAXPROCS,
+	WAIT_IO,
+	WAIT_SYSCALL,
 	WAIT_NREASONS
 };
 
@@ -93,7 +106,8 @@ enum wait_reason {
  *   P_IDLE      on sched.pidle, no M
  *   P_RUNNING   held by an M (p->m), which runs its goroutines
  *   P_SYSCALL   held by an M that is in a system call; whoever swaps it
- *               out by CAS owns it (reserved: the system-call issue)
+ *               out by CAS owns it: the M coming back, sysmon (retake),
+ *               or goc_maxprocs removing it (syscall.c)
  *   P_RETIRING  running, but goc_maxprocs removed it: its M hands its work
  *               on and lets it go at its next schedule (proc.c p_retire)
  *
@@ -104,7 +118,8 @@ enum wait_reason {
  *   RETIRING -> RUNNING    it grows again before the P has left
  *   RETIRING -> DEAD       its M let it go
  *   IDLE -> DEAD           the set shrinks while it is idle
- *   RUNNING <-> SYSCALL, SYSCALL -> IDLE    (the system-call issue) */
+ *   RUNNING <-> SYSCALL    goc_syscall_enter / exit, or sysmon's retake
+ *   SYSCALL -> DEAD        the set shrinks while its M is in a call */
 enum p_status { P_DEAD, P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRING, P_NSTATUS };
 
 /* A thread of the scheduler. Changed by the M itself while it holds a P,
@@ -261,6 +276,9 @@ struct p {
 	uint64_t sysmon_fresh;    /* sysmon only: fresh_starts at its last look */
 	uint32_t sysmon_stale;    /* atomic: sysmon saw work queued and no progress;
 	                        * thieves may then take runnext too */
+	uint64_t syscalltick;     /* system calls entered; owner writes, sysmon reads */
+	uint64_t sysmon_syscalltick; /* sysmon only: syscalltick when first seen */
+	int64_t sysmon_syscall_when; /* sysmon only: when that was */
 };
 
 /* ---- threads ---------------------------------------------------------- */
@@ -284,6 +302,9 @@ struct m {
 	bool contended;   /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
 	int32_t in_timer; /* running a timer's function (time.c) */
+	bool in_syscall;  /* between goc_syscall_enter and exit (syscall.c) */
+	struct g *polled; /* goroutines the poller readied, to run once
+	                   * this M holds a P again (idle.c) */
 	int32_t id;
 
 	after_switch_fn after;
@@ -416,7 +437,14 @@ void goc__park_on_lock(void) GOC_HIDDEN;
  * spins so far)? Go's sync_runtime_canSpin. */
 bool goc__can_spin(int iter) GOC_HIDDEN;
 
-void goc__yield(void) GOC_HIDDEN;    /* goc_yield */
+void goc__yield(void) GOC_HIDDEN; /* goc_yield */
+/* Switch from the running goroutine cur to the M's g0, which runs
+ * after(m, cur, NULL) first (syscall.c). */
+void goc__switch_to_g0(struct m *m, struct g *cur, after_switch_fn after) GOC_HIDDEN;
+/* Make the goroutines of list (linked through node.link, from the
+ * poller) runnable: on m's P if it holds one, else on the global queue.
+ * Returns the first, not queued but runnable, when take_first. */
+struct g *goc__inject(struct m *m, struct g *list, bool take_first) GOC_HIDDEN;
 void goc__schedule(void) GOC_HIDDEN; /* on g0; never returns */
 int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 
@@ -457,6 +485,9 @@ int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 /* ---- sysmon.c ---- */
 
 int goc__sysmon_start(void) GOC_HIDDEN; /* 0, or an errno value */
+/* syscall.c: take the Ps of Ms long in a system call; true if any P is
+ * in one. */
+bool goc__retake(int64_t now) GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 

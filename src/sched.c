@@ -43,6 +43,7 @@
  */
 #include "runtime.h"
 #include "arch/context.h"
+#include "netpoll.h"
 #include "sanitizer.h"
 
 #include <errno.h>
@@ -170,6 +171,11 @@ static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after
 			next = g_of(p, node);
 	}
 	return switch_from(m, cur, next, after, arg, dying);
+}
+
+void goc__switch_to_g0(struct m *m, struct g *cur, after_switch_fn after)
+{
+	switch_from(m, cur, NULL, after, NULL, false);
 }
 
 /* On g0: run g until it gives the M back. */
@@ -639,6 +645,42 @@ static void stop_spinning(struct m *m, bool wake_more)
 		goc__wakep();
 }
 
+struct g *goc__inject(struct m *m, struct g *list, bool take_first)
+{
+	struct g *first = NULL;
+	struct p *p = m ? m->p : NULL;
+	bool global = false;
+	while (list) {
+		struct g *g = list;
+		list = (struct g *)g->node.link;
+		g_set_status(g, G_RUNNABLE);
+		if (take_first && !first) {
+			first = g;
+		} else if (p) {
+			if (unlikely(!goc__runq_put(p, &g->node)))
+				goc__runq_spill(p, &g->node);
+		} else {
+			goc__globq_put(&g->node);
+			global = true;
+		}
+	}
+	if (global)
+		goc__wakep();
+	else if (p)
+		goc__sysmon_watch(); /* queued lazily, like a spawn */
+	return first;
+}
+
+/* Goroutines whose descriptors are ready, if anyone waits and nobody
+ * blocks in the poller: the first to run now, the rest on our P. */
+static struct gnode *poll_network(struct m *m)
+{
+	int n;
+	struct g *list = goc__netpoll_check(&n);
+	struct g *first = list ? goc__inject(m, list, true) : NULL;
+	return first ? &first->node : NULL;
+}
+
 static struct gnode *find_runnable(struct m *m)
 {
 	for (;;) {
@@ -655,6 +697,8 @@ static struct gnode *find_runnable(struct m *m)
 		struct gnode *g = runq_get_local(p);
 		if (!g)
 			g = globq_take(p);
+		if (!g)
+			g = poll_network(m);
 		if (g) {
 			stop_spinning(m, true);
 			return g;

@@ -16,16 +16,17 @@
 static const uint32_t g_next[G_NSTATUS] = {
 	[G_IDLE] = BIT(G_RUNNABLE),
 	[G_RUNNABLE] = BIT(G_RUNNING),
-	[G_RUNNING] = BIT(G_WAITING) | BIT(G_RUNNABLE) | BIT(G_DEAD),
+	[G_RUNNING] = BIT(G_WAITING) | BIT(G_RUNNABLE) | BIT(G_DEAD) | BIT(G_SYSCALL),
 	[G_WAITING] = BIT(G_RUNNABLE),
 	[G_DEAD] = BIT(G_RUNNABLE),
+	[G_SYSCALL] = BIT(G_RUNNING) | BIT(G_RUNNABLE),
 };
 
 static const uint32_t p_next[P_NSTATUS] = {
 	[P_DEAD] = BIT(P_IDLE),
 	[P_IDLE] = BIT(P_RUNNING) | BIT(P_DEAD),
 	[P_RUNNING] = BIT(P_IDLE) | BIT(P_RETIRING) | BIT(P_SYSCALL),
-	[P_SYSCALL] = BIT(P_RUNNING) | BIT(P_IDLE),
+	[P_SYSCALL] = BIT(P_RUNNING) | BIT(P_DEAD),
 	[P_RETIRING] = BIT(P_RUNNING) | BIT(P_DEAD),
 };
 
@@ -38,7 +39,7 @@ static const uint32_t m_next[M_NSTATUS] = {
 
 static const char *const g_names[G_NSTATUS] = {
 	[G_IDLE] = "idle",       [G_RUNNABLE] = "runnable", [G_RUNNING] = "running",
-	[G_WAITING] = "waiting", [G_DEAD] = "dead",
+	[G_WAITING] = "waiting", [G_DEAD] = "dead",         [G_SYSCALL] = "syscall",
 };
 
 static const char *const p_names[P_NSTATUS] = {
@@ -69,6 +70,8 @@ static const char *const wait_names[WAIT_NREASONS] = {
 	[WAIT_RWMUTEX_W] = "sync.RWMutex.Lock",
 	[WAIT_COND] = "sync.Cond.Wait",
 	[WAIT_MAXPROCS] = "GOMAXPROCS",
+	[WAIT_IO] = "IO wait",
+	[WAIT_SYSCALL] = "syscall",
 };
 
 static const struct {

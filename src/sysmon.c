@@ -17,10 +17,13 @@
  * goroutine that keeps running delays the work behind it by a quarter of
  * a millisecond at most, not milliseconds.
  *
- * The seams for later work live here too: preempting a goroutine that
- * runs too long, and handing off the P of an M blocked in a system call.
+ * It also takes the P of a thread that stays in a system call (syscall.c,
+ * looking every SYSMON_WATCH while any is in one), and polls the network
+ * when no thread has for POLL_FORGOTTEN. Preempting a goroutine that runs
+ * too long will live here too.
  */
 #include "runtime.h"
+#include "netpoll.h"
 
 #define SYSMON_PERIOD (1 * GOC_MILLISECOND)
 #define SYSMON_WATCH (50 * GOC_MICROSECOND)
@@ -28,6 +31,7 @@
 #define STUCK_TIME (200 * GOC_MICROSECOND) /* see find_stale_work */
 #define RUNNEXT_STUCK_TIME (2 * GOC_MILLISECOND)
 #define FRESH_STACKS 16 /* goroutines started on new stacks between looks */
+#define POLL_FORGOTTEN (10 * GOC_MILLISECOND) /* see poll_if_forgotten */
 
 /* Look at every P; true if some work waits that an idle P could take: a
  * P that has not scheduled for STUCK_TIME while goroutines wait in its
@@ -148,13 +152,29 @@ void goc__sysmon_kick(void)
 	}
 }
 
+/* Every thread busy running goroutines, none looking for work: nobody
+ * polls the network. After POLL_FORGOTTEN sysmon does (Go's sysmon), and
+ * queues what it finds on the global queue. */
+static void poll_if_forgotten(int64_t now)
+{
+	if (load_relaxed(&goc__netpoll_waiters) == 0 ||
+	    load_relaxed(&goc__netpoll_blocked) ||
+	    now - load_relaxed(&goc__netpoll_last) < POLL_FORGOTTEN)
+		return;
+	int n;
+	struct g *list = goc__netpoll(0, &n);
+	if (list)
+		goc__inject(NULL, list, false);
+}
+
 static void *sysmon_main(void *arg)
 {
 	(void)arg;
 	goc__os_thread_name("goc-sysmon");
-	bool queued = false; /* work was queued on some P at the last look */
+	bool queued = false;   /* work was queued on some P at the last look */
+	bool in_calls = false; /* some P was in a system call */
 	for (;;) {
-		bool watch = xchg(&goc__sched.sysmon_watch, 0) ||
+		bool watch = xchg(&goc__sched.sysmon_watch, 0) || in_calls ||
 		             (queued && load_relaxed(&goc__sched.npidle) > 0);
 		if (watch) {
 			goc__os_sleep(SYSMON_WATCH);
@@ -166,6 +186,9 @@ static void *sysmon_main(void *arg)
 			continue;
 		}
 		ask_fairness();
+		int64_t now = nanotime();
+		in_calls = goc__retake(now);
+		poll_if_forgotten(now);
 		queued = false;
 		if ((find_stale_work(nanotime(), &queued) || timers_overdue()) &&
 		    load_relaxed(&goc__sched.npidle) > 0)

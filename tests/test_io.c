@@ -1,0 +1,442 @@
+/*
+ * test_io.c — goc_read, goc_write, goc_pipe, goc_fd_wait, deadlines and
+ * goc_close on pipes and socket pairs (the socket calls have test_net.c),
+ * and blocking calls (goc_syscall_enter/exit) that must not stop the other
+ * goroutines.
+ *
+ * A goroutine waiting for I/O parks; its thread runs others. Deadlines
+ * are absolute goc_now() times and reach waiting calls; goc_close wakes
+ * waiters with EBADF. Descriptors goc did not make keep their mode.
+ */
+#include "helpers.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- reading and writing ---- */
+
+struct pipe_end {
+	int fd;
+	size_t n;
+	unsigned char *buf;
+	ssize_t result;
+	int err;
+};
+
+static void write_all(void *arg)
+{
+	struct pipe_end *e = arg;
+	e->result = goc_write(e->fd, e->buf, e->n);
+	e->err = errno;
+}
+
+static void read_all(void *arg)
+{
+	struct pipe_end *e = arg;
+	size_t got = 0;
+	while (got < e->n) {
+		ssize_t r = goc_read(e->fd, e->buf + got, e->n - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	e->result = (ssize_t)got;
+}
+
+static int pipe_carries_a_message_between_goroutines(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	unsigned char out[5] = "hello", in[5] = {0};
+	struct pipe_end r = {fds[0], sizeof in, in, 0, 0};
+	struct pipe_end w = {fds[1], sizeof out, out, 0, 0};
+	spawn(read_all, &r); /* reader first: it parks */
+	goc_sleep(5 * GOC_MILLISECOND);
+	spawn(write_all, &w);
+	eventually(r.result == 5, 5);
+	expect_eq(w.result, 5);
+	expect(memcmp(in, out, 5) == 0, "bytes differ");
+	expect_eq(goc_close(fds[0]), 0);
+	expect_eq(goc_close(fds[1]), 0);
+	return 0;
+}
+
+static int megabytes_arrive_intact_through_partial_writes(void)
+{
+	enum { N = 8 << 20 };
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	unsigned char *out = malloc(N), *in = calloc(1, N);
+	for (size_t i = 0; i < N; i++)
+		out[i] = (unsigned char)(i * 7 + i / 251);
+	struct pipe_end w = {fds[1], N, out, 0, 0};
+	struct pipe_end r = {fds[0], N, in, 0, 0};
+	spawn(write_all, &w);
+	read_all(&r);
+	eventually(w.result == N, 10);
+	expect_eq(r.result, N);
+	expect(memcmp(in, out, N) == 0, "bytes differ");
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	free(out);
+	free(in);
+	return 0;
+}
+
+static int read_at_end_of_file_returns_zero(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	expect_eq(goc_close(fds[1]), 0);
+	char c;
+	expect_eq(goc_read(fds[0], &c, 1), 0);
+	goc_close(fds[0]);
+	return 0;
+}
+
+static int write_to_a_gone_reader_fails_with_epipe(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	goc_close(fds[0]);
+	expect_eq(goc_write(fds[1], "x", 1), -1);
+	expect_eq(errno, EPIPE);
+	int sv[2];
+	expect_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[0]);
+	expect_eq(goc_write(sv[1], "x", 1), -1);
+	expect_eq(errno, EPIPE);
+	close(sv[1]);
+	goc_close(fds[1]);
+	return 0;
+}
+
+static int calls_on_a_bad_descriptor_fail_with_ebadf(void)
+{
+	char c;
+	expect_eq(goc_read(-1, &c, 1), -1);
+	expect_eq(errno, EBADF);
+	expect_eq(goc_write(1000000, &c, 1), -1);
+	expect_eq(errno, EBADF);
+	expect_eq(goc_close(999), -1);
+	expect_eq(errno, EBADF);
+	expect_eq(goc_fd_wait(999, GOC_READ, 0), -1);
+	expect_eq(errno, EBADF);
+	expect_eq(goc_fd_wait(0, 0, 0), -1);
+	expect_eq(errno, EINVAL);
+	return 0;
+}
+
+/* ---- deadlines ---- */
+
+static int read_past_its_deadline_times_out(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	int64_t t0 = goc_now();
+	expect_eq(goc_set_read_deadline(fds[0], t0 + 20 * GOC_MILLISECOND), 0);
+	char c;
+	expect_eq(goc_read(fds[0], &c, 1), -1);
+	expect_eq(errno, ETIMEDOUT);
+	expect(goc_now() - t0 >= 20 * GOC_MILLISECOND, "woke early");
+	/* Past it, new calls fail even when they could complete. */
+	expect_eq(goc_write(fds[1], "x", 1), 1);
+	expect_eq(goc_read(fds[0], &c, 1), -1);
+	expect_eq(errno, ETIMEDOUT);
+	expect_eq(goc_set_read_deadline(fds[0], 0), 0);
+	expect_eq(goc_read(fds[0], &c, 1), 1);
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	return 0;
+}
+
+static void read_one(void *arg)
+{
+	struct pipe_end *e = arg;
+	char c;
+	e->result = goc_read(e->fd, &c, 1);
+	e->err = errno;
+}
+
+static int deadline_change_reaches_a_waiting_reader(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	expect_eq(goc_set_read_deadline(fds[0], goc_now() + 60 * GOC_SECOND), 0);
+	struct pipe_end e = {fds[0], 0, NULL, 1, 0};
+	spawn(read_one, &e);
+	goc_sleep(10 * GOC_MILLISECOND);
+	expect_eq(e.result, 1); /* still waiting */
+	expect_eq(goc_set_read_deadline(fds[0], goc_now() + 10 * GOC_MILLISECOND), 0);
+	eventually(e.result == -1, 5);
+	expect_eq(e.err, ETIMEDOUT);
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	return 0;
+}
+
+static int deadline_in_the_past_wakes_a_waiting_writer(void)
+{
+	int sv[2];
+	expect_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	static unsigned char big[4 << 20];
+	struct pipe_end e = {sv[0], sizeof big, big, 0, 0};
+	spawn(write_all, &e);
+	goc_sleep(10 * GOC_MILLISECOND);
+	expect_eq(goc_set_write_deadline(sv[0], goc_now() - 1), 0);
+	eventually(e.result != 0, 5);
+	expect(e.result > 0 && e.result < (ssize_t)sizeof big, "wrote %zd", e.result);
+	expect_eq(e.err, ETIMEDOUT);
+	goc_close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+static int deadline_on_a_blocking_descriptor_is_not_supported(void)
+{
+	int fds[2];
+	expect_eq(pipe(fds), 0);
+	expect_eq(goc_set_deadline(fds[0], goc_now() + GOC_SECOND), -1);
+	expect_eq(errno, ENOTSUP);
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
+/* ---- close ---- */
+
+static int close_wakes_a_blocked_reader_with_ebadf(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	struct pipe_end e = {fds[0], 0, NULL, 1, 0};
+	spawn(read_one, &e);
+	goc_sleep(10 * GOC_MILLISECOND);
+	expect_eq(goc_close(fds[0]), 0);
+	/* It returned once the woken call had. */
+	expect_eq(e.result, -1);
+	expect_eq(e.err, EBADF);
+	expect_eq(fcntl(fds[0], F_GETFD), -1); /* the number is closed */
+	goc_close(fds[1]);
+	return 0;
+}
+
+static int close_twice_fails_with_ebadf(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	expect_eq(goc_close(fds[0]), 0);
+	expect_eq(goc_close(fds[0]), -1);
+	expect_eq(errno, EBADF);
+	goc_close(fds[1]);
+	return 0;
+}
+
+/* ---- goc_fd_wait ---- */
+
+static int fd_wait_sees_data_that_came_before(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	expect_eq(goc_fd_wait(fds[1], GOC_WRITE, -1), 0);
+	expect_eq(goc_fd_wait(fds[0], GOC_READ, 0), -1);
+	expect_eq(errno, ETIMEDOUT);
+	expect_eq(goc_write(fds[1], "x", 1), 1);
+	expect_eq(goc_fd_wait(fds[0], GOC_READ, -1), 0);
+	expect_eq(goc_fd_wait(fds[0], GOC_READ, 0), 0);
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	return 0;
+}
+
+static int fd_wait_times_out(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	int64_t t0 = goc_now();
+	expect_eq(goc_fd_wait(fds[0], GOC_READ, 20 * GOC_MILLISECOND), -1);
+	expect_eq(errno, ETIMEDOUT);
+	expect(goc_now() - t0 >= 20 * GOC_MILLISECOND, "woke early");
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	return 0;
+}
+
+static void write_later(void *arg)
+{
+	goc_sleep(10 * GOC_MILLISECOND);
+	expect_eq(goc_write(*(int *)arg, "x", 1), 1);
+}
+
+static int fd_wait_on_a_foreign_descriptor_keeps_its_mode(void)
+{
+	int fds[2];
+	expect_eq(pipe(fds), 0); /* blocking */
+	spawn(write_later, &fds[1]);
+	expect_eq(goc_fd_wait(fds[0], GOC_READ | GOC_WRITE, 5 * GOC_SECOND), 0);
+	expect_eq(fcntl(fds[0], F_GETFL) & O_NONBLOCK, 0);
+	char c;
+	expect_eq(goc_read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
+/* ---- blocking calls do not stop the others ---- */
+
+static _Atomic int ticks;
+
+static void tick(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20; i++) {
+		atomic_fetch_add(&ticks, 1);
+		goc_yield();
+	}
+}
+
+static void sleep_in_a_syscall(void *arg)
+{
+	(void)arg;
+	goc_syscall_enter();
+	usleep(100 * 1000);
+	goc_syscall_exit();
+}
+
+static int syscall_section_does_not_stop_the_others(void)
+{
+	goc_maxprocs(1);
+	spawn(sleep_in_a_syscall, NULL);
+	goc_sleep(GOC_MILLISECOND); /* let it enter */
+	int64_t t0 = goc_now();
+	tick(NULL);
+	expect(goc_now() - t0 < 80 * GOC_MILLISECOND, "the others waited for the call");
+	return 0;
+}
+
+static int syscall_exit_keeps_errno(void)
+{
+	goc_syscall_enter();
+	errno = ERANGE;
+	goc_syscall_exit();
+	expect_eq(errno, ERANGE);
+	return 0;
+}
+
+struct blocked_read {
+	int fd;
+	ssize_t result;
+};
+
+static void read_blocking_pipe(void *arg)
+{
+	struct blocked_read *b = arg;
+	char c;
+	b->result = goc_read(b->fd, &c, 1);
+}
+
+static int blocking_pipe_read_does_not_stop_the_others(void)
+{
+	goc_maxprocs(1);
+	int fds[2];
+	expect_eq(pipe(fds), 0);
+	struct blocked_read b = {fds[0], 0};
+	spawn(read_blocking_pipe, &b);
+	goc_sleep(5 * GOC_MILLISECOND);
+	tick(NULL);
+	expect_eq(b.result, 0);
+	expect_eq(write(fds[1], "x", 1), 1);
+	eventually(b.result == 1, 5);
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
+static int regular_file_is_read_through_a_blocking_call(void)
+{
+	char path[] = "/tmp/goc-test-io-XXXXXX";
+	int fd = mkstemp(path);
+	expect(fd >= 0, "mkstemp");
+	unlink(path);
+	expect_eq(goc_write(fd, "abc", 3), 3);
+	expect_eq(lseek(fd, 0, SEEK_SET), 0);
+	char buf[4] = {0};
+	expect_eq(goc_read(fd, buf, 3), 3);
+	expect(strcmp(buf, "abc") == 0, "read %s", buf);
+	expect_eq(goc_fd_wait(fd, GOC_READ, 0), 0);
+	expect_eq(goc_close(fd), 0);
+	return 0;
+}
+
+/* ---- plain threads ---- */
+
+static void *thread_reads(void *arg)
+{
+	int fd = *(int *)arg;
+	char c = 0;
+	ssize_t r = goc_read(fd, &c, 1);
+	return (void *)(intptr_t)(r == 1 && c == 'z');
+}
+
+static int plain_thread_waits_for_a_pipe(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	pthread_t t = thread_start(thread_reads, &fds[0]);
+	goc_sleep(10 * GOC_MILLISECOND);
+	expect_eq(goc_write(fds[1], "z", 1), 1);
+	expect(thread_join(t) == (void *)1, "the thread read wrong");
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	return 0;
+}
+
+static int many_goroutines_wait_on_pipes_with_few_threads(void)
+{
+	enum { N = 1000 };
+	static int fds[N][2];
+	static struct pipe_end e[N];
+	for (int i = 0; i < N; i++) {
+		expect_eq(goc_pipe(fds[i]), 0);
+		e[i] = (struct pipe_end){fds[i][0], 0, NULL, 0, 0};
+		spawn(read_one, &e[i]);
+	}
+	goc_sleep(20 * GOC_MILLISECOND);
+	for (int i = 0; i < N; i++)
+		expect_eq(goc_write(fds[i][1], "x", 1), 1);
+	for (int i = 0; i < N; i++)
+		eventually(e[i].result == 1, 10);
+	for (int i = 0; i < N; i++) {
+		goc_close(fds[i][0]);
+		goc_close(fds[i][1]);
+	}
+	return 0;
+}
+
+static const struct test_case cases[] = {
+	CASE(pipe_carries_a_message_between_goroutines),
+	CASE(megabytes_arrive_intact_through_partial_writes),
+	CASE(read_at_end_of_file_returns_zero),
+	CASE(write_to_a_gone_reader_fails_with_epipe),
+	CASE(calls_on_a_bad_descriptor_fail_with_ebadf),
+	CASE(read_past_its_deadline_times_out),
+	CASE(deadline_change_reaches_a_waiting_reader),
+	CASE(deadline_in_the_past_wakes_a_waiting_writer),
+	CASE(deadline_on_a_blocking_descriptor_is_not_supported),
+	CASE(close_wakes_a_blocked_reader_with_ebadf),
+	CASE(close_twice_fails_with_ebadf),
+	CASE(fd_wait_sees_data_that_came_before),
+	CASE(fd_wait_times_out),
+	CASE(fd_wait_on_a_foreign_descriptor_keeps_its_mode),
+	CASE(syscall_section_does_not_stop_the_others),
+	CASE(syscall_exit_keeps_errno),
+	CASE(blocking_pipe_read_does_not_stop_the_others),
+	CASE(regular_file_is_read_through_a_blocking_call),
+	CASE(plain_thread_waits_for_a_pipe),
+	CASE(many_goroutines_wait_on_pipes_with_few_threads),
+};
+
+TEST_MAIN(cases)
