@@ -424,7 +424,7 @@ int goc__fd_own(int fd)
 		store_relaxed(&pd->kind, PD_OWNED);
 	pd_unref(pd);
 	if (err) {
-		errno = err;
+		goc__os_set_errno(err); /* we may have parked: os.h */
 		return -1;
 	}
 	return 0;
@@ -450,29 +450,31 @@ ssize_t goc__fd_io(int fd, int mode, goc__fd_op op, void *arg)
 		r = op(fd, arg);
 		goc_syscall_exit(); /* keeps errno */
 	} else {
+		/* We may park: errno only through goc__os_errno (os.h). */
 		for (;;) {
 			r = op(fd, arg);
-			if (r >= 0 || errno != EAGAIN)
+			if (r >= 0 || goc__os_errno() != EAGAIN)
 				break;
 			err = pd_register(pd);
 			if (!err)
 				err = pd_wait(pd, mode, true);
 			if (err) {
-				errno = err;
+				goc__os_set_errno(err);
 				r = -1;
 				break;
 			}
 		}
 	}
-	err = errno;
+	err = goc__os_errno();
 	goc_mutex_unlock(mu);
 	pd_unref(pd);
-	errno = err;
+	goc__os_set_errno(err);
 	return r;
 }
 
-/* Is fd ready for events right now (level)? 1, 0, or -1 with errno. */
-static int ready_now(int fd, int events)
+/* Is fd ready for events right now (level)? 1, 0, or -1 with errno. Not
+ * inlined: its errno must be this thread's (os.h). */
+__attribute__((noinline)) static int ready_now(int fd, int events)
 {
 	struct pollfd p = {.fd = fd};
 	if (events & GOC_READ)
@@ -536,7 +538,7 @@ static int fd_wait_locked(struct pd *pd, int events, int64_t timeout)
 	for (;;) {
 		int k = ready_now(pd->fd, events);
 		if (k != 0) {
-			err = k < 0 ? errno : 0;
+			err = k < 0 ? goc__os_errno() : 0;
 			break;
 		}
 		if (load_seq(&w.expired)) {
@@ -585,7 +587,7 @@ GOC_API int goc_fd_wait(int fd, int events, int64_t timeout)
 		goc_mutex_unlock(&pd->rmu);
 	pd_unref(pd);
 	if (err) {
-		errno = err;
+		goc__os_set_errno(err); /* we may have parked: os.h */
 		return -1;
 	}
 	return 0;
@@ -659,7 +661,7 @@ static int set_deadline(int fd, int modes, int64_t when)
 	}
 	pd_unref(pd);
 	if (err) {
-		errno = err;
+		goc__os_set_errno(err); /* we may have parked: os.h */
 		return -1;
 	}
 	return 0;
@@ -697,7 +699,7 @@ GOC_API int goc_close(int fd)
 	do {
 		if (ref & REF_CLOSING) {
 			pd_unref(pd);
-			errno = EBADF;
+			goc__os_set_errno(EBADF);
 			return -1;
 		}
 	} while (!cas(&pd->ref, &ref, ref | REF_CLOSING));

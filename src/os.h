@@ -120,4 +120,12 @@ bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;
  * while other threads hold stdio locks. */
 void goc__os_write_err(const char *s) GOC_HIDDEN;
 
+/* errno, read or set through a call the compiler cannot see into. errno
+ * is thread-local and its address comes from a function the C library
+ * declares const, so a compiler may compute it once per function; a
+ * goroutine that parked in between may be on another thread by then.
+ * Code that touches errno after it may have parked uses these. */
+int goc__os_errno(void) GOC_HIDDEN;
+void goc__os_set_errno(int e) GOC_HIDDEN;
+
 #endif

@@ -236,6 +236,10 @@ bool goc__os_signal_altstack(void *stack, size_t size)
 
 /* ---- output ---------------------------------------------------------- */
 
+__attribute__((noinline)) int goc__os_errno(void) { return errno; }
+
+__attribute__((noinline)) void goc__os_set_errno(int e) { errno = e; }
+
 void goc__os_write_err(const char *s)
 {
 	size_t n = strlen(s);

@@ -18,8 +18,6 @@
  */
 #include "runtime.h"
 
-#include <errno.h>
-
 GOC_API void goc_syscall_enter(void)
 {
 	struct m *m = goc__getm();
@@ -65,7 +63,7 @@ GOC_API void goc_syscall_exit(void)
 	struct m *m = goc__getm();
 	if (!m || !m->in_syscall)
 		return;
-	int saved = errno;
+	int saved = goc__os_errno(); /* we may change threads: os.h */
 	struct g *g = m->curg;
 	m->in_syscall = false;
 	g->wait_reason = WAIT_NONE;
@@ -73,9 +71,8 @@ GOC_API void goc_syscall_exit(void)
 		g_set_status(g, G_RUNNING);
 	} else {
 		exit_without_p(m, g);
-		m = goc__getm();
 	}
-	errno = saved;
+	goc__os_set_errno(saved);
 }
 
 /* ---- sysmon's side ------------------------------------------------------ */

@@ -22,15 +22,16 @@ struct pipe_end {
 	int fd;
 	size_t n;
 	unsigned char *buf;
-	ssize_t result;
-	int err;
+	_Atomic long result; /* eventually() polls it */
+	_Atomic int err;
 };
 
 static void write_all(void *arg)
 {
 	struct pipe_end *e = arg;
-	e->result = goc_write(e->fd, e->buf, e->n);
+	ssize_t r = goc_write(e->fd, e->buf, e->n);
 	e->err = errno;
+	e->result = r;
 }
 
 static void read_all(void *arg)
@@ -157,8 +158,9 @@ static void read_one(void *arg)
 {
 	struct pipe_end *e = arg;
 	char c;
-	e->result = goc_read(e->fd, &c, 1);
+	ssize_t r = goc_read(e->fd, &c, 1);
 	e->err = errno;
+	e->result = r;
 }
 
 static int deadline_change_reaches_a_waiting_reader(void)
@@ -188,7 +190,8 @@ static int deadline_in_the_past_wakes_a_waiting_writer(void)
 	goc_sleep(10 * GOC_MILLISECOND);
 	expect_eq(goc_set_write_deadline(sv[0], goc_now() - 1), 0);
 	eventually(e.result != 0, 5);
-	expect(e.result > 0 && e.result < (ssize_t)sizeof big, "wrote %zd", e.result);
+	long wrote = e.result;
+	expect(wrote > 0 && wrote < (long)sizeof big, "wrote %ld", wrote);
 	expect_eq(e.err, ETIMEDOUT);
 	goc_close(sv[0]);
 	close(sv[1]);
@@ -326,9 +329,60 @@ static int syscall_exit_keeps_errno(void)
 	return 0;
 }
 
+static void syscalls_in_a_loop(void *arg)
+{
+	goc_wg *wg = arg;
+	for (int i = 0; i < 20; i++) {
+		goc_syscall_enter();
+		usleep((useconds_t)(i % 3) * 100);
+		goc_syscall_exit();
+		if (i % 4 == 0)
+			goc_yield();
+	}
+	goc_wg_done(wg);
+}
+
+static int many_syscall_sections_on_few_processors_all_finish(void)
+{
+	for (int procs = 1; procs <= 2; procs++) {
+		goc_maxprocs(procs);
+		goc_wg wg = {0};
+		long n = SCALED(200);
+		goc_wg_add(&wg, n);
+		for (long i = 0; i < n; i++)
+			spawn(syscalls_in_a_loop, &wg);
+		goc_wg_wait(&wg);
+	}
+	return 0;
+}
+
+static void sleep_long_in_a_syscall(void *arg)
+{
+	goc_wg *wg = arg;
+	goc_syscall_enter();
+	usleep(300 * 1000);
+	goc_syscall_exit();
+	goc_wg_done(wg);
+}
+
+static int maxprocs_does_not_wait_for_a_goroutine_in_a_syscall(void)
+{
+	goc_maxprocs(2);
+	goc_wg wg = {0};
+	goc_wg_add(&wg, 1);
+	spawn(sleep_long_in_a_syscall, &wg);
+	goc_sleep(20 * GOC_MILLISECOND);
+	int64_t t0 = goc_now();
+	goc_maxprocs(1);
+	expect(goc_now() - t0 < 200 * GOC_MILLISECOND,
+	       "goc_maxprocs waited for the call");
+	goc_wg_wait(&wg); /* and the call comes back to a processor */
+	return 0;
+}
+
 struct blocked_read {
 	int fd;
-	ssize_t result;
+	_Atomic long result;
 };
 
 static void read_blocking_pipe(void *arg)
@@ -433,6 +487,8 @@ static const struct test_case cases[] = {
 	CASE(fd_wait_on_a_foreign_descriptor_keeps_its_mode),
 	CASE(syscall_section_does_not_stop_the_others),
 	CASE(syscall_exit_keeps_errno),
+	CASE(many_syscall_sections_on_few_processors_all_finish),
+	CASE(maxprocs_does_not_wait_for_a_goroutine_in_a_syscall),
 	CASE(blocking_pipe_read_does_not_stop_the_others),
 	CASE(regular_file_is_read_through_a_blocking_call),
 	CASE(plain_thread_waits_for_a_pipe),
