@@ -389,18 +389,25 @@ void goc__pd_ready_key(uint64_t key, bool r, bool w, struct g **list, int *n)
 
 /* ---- registration ------------------------------------------------------- */
 
-static int pd_register(struct pd *pd)
+/* Register pd's descriptor unless it is (again, if `again`: a record left
+ * by a descriptor closed with close() is taken for a new one with its
+ * number, whose registration went with the old file). */
+static int pd_register_as(struct pd *pd, bool again)
 {
 	int err = 0;
 	spin_lock(&pd->reg_lock);
-	if (!pd->registered) {
+	if (!pd->registered || again) {
 		runtime_ensure(); /* the poller */
 		err = goc__netpoll_add(pd->fd, pd, pd_key(pd));
+		if (err == EEXIST)
+			err = 0;
 		pd->registered = err == 0;
 	}
 	spin_unlock(&pd->reg_lock);
 	return err;
 }
+
+static int pd_register(struct pd *pd) { return pd_register_as(pd, false); }
 
 /* What kind of descriptor pd is, found out on first use. 0 or errno. */
 static int pd_classify(struct pd *pd)
@@ -419,7 +426,7 @@ int goc__fd_own(int fd)
 	struct pd *pd = pd_get(fd);
 	if (!pd)
 		return -1;
-	int err = pd_register(pd);
+	int err = pd_register_as(pd, true);
 	if (!err)
 		store_relaxed(&pd->kind, PD_OWNED);
 	pd_unref(pd);

@@ -128,15 +128,23 @@ size_t goc__os_max_map_count(void)
 
 /* ---- threads --------------------------------------------------------- */
 
+/* glibc carves the program's static thread-local storage out of each
+ * thread's stack: a program with large _Thread_local arrays needs bigger
+ * stacks than we ask for (EINVAL). Then ask again, doubling, up to 64 MiB
+ * of address space (only touched pages cost memory). */
 int goc__os_thread_start(void *(*fn)(void *), void *arg, size_t stack_size)
 {
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, stack_size);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	int err = pthread_create(&t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
+	int err;
+	do {
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, stack_size);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_t t;
+		err = pthread_create(&t, &attr, fn, arg);
+		pthread_attr_destroy(&attr);
+		stack_size *= 2;
+	} while (err == EINVAL && stack_size <= ((size_t)64 << 20));
 	return err;
 }
 

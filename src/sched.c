@@ -650,6 +650,7 @@ struct g *goc__inject(struct m *m, struct g *list, bool take_first)
 	struct g *first = NULL;
 	struct p *p = m ? m->p : NULL;
 	bool global = false;
+	int queued = 0;
 	while (list) {
 		struct g *g = list;
 		list = (struct g *)g->node.link;
@@ -659,15 +660,16 @@ struct g *goc__inject(struct m *m, struct g *list, bool take_first)
 		} else if (p) {
 			if (unlikely(!goc__runq_put(p, &g->node)))
 				goc__runq_spill(p, &g->node);
+			queued++;
 		} else {
 			goc__globq_put(&g->node);
 			global = true;
 		}
 	}
-	if (global)
+	/* One wake-up for the batch, not one a descriptor: an idle P may
+	 * share it (Go's injectglist starts idle Ps the same way). */
+	if (global || queued > 0)
 		goc__wakep();
-	else if (p)
-		goc__sysmon_watch(); /* queued lazily, like a spawn */
 	return first;
 }
 

@@ -131,6 +131,81 @@ static int calls_on_a_bad_descriptor_fail_with_ebadf(void)
 	return 0;
 }
 
+struct block_writer {
+	int fd;
+	unsigned char mark;
+};
+
+enum { BLOCK = 64 << 10, WRITERS = 4, BLOCKS_EACH = 8 };
+
+static void write_blocks(void *arg)
+{
+	struct block_writer *w = arg;
+	unsigned char *buf = malloc(BLOCK);
+	memset(buf, w->mark, BLOCK);
+	for (int i = 0; i < BLOCKS_EACH; i++)
+		expect_eq(goc_write(w->fd, buf, BLOCK), BLOCK);
+	free(buf);
+}
+
+static int concurrent_writes_do_not_interleave(void)
+{
+	int sv[2];
+	expect_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct block_writer w[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct block_writer){sv[0], (unsigned char)('a' + i)};
+		spawn(write_blocks, &w[i]);
+	}
+	size_t total = (size_t)BLOCK * WRITERS * BLOCKS_EACH;
+	unsigned char *in = malloc(total);
+	size_t got = 0;
+	while (got < total) {
+		ssize_t r = goc_read(sv[1], in + got, total - got);
+		expect(r > 0, "read %zd", r);
+		got += (size_t)r;
+	}
+	for (size_t b = 0; b < total; b += BLOCK)
+		for (size_t i = 1; i < BLOCK; i++)
+			expect(in[b + i] == in[b], "block at %zu interleaved", b);
+	free(in);
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+static int foreign_descriptors_keep_their_mode(void)
+{
+	int sv[2];
+	expect_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0); /* blocking */
+	int nb[2];
+	expect_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, nb), 0);
+	char c;
+	expect_eq(goc_write(sv[0], "x", 1), 1);
+	expect_eq(goc_read(sv[1], &c, 1), 1);
+	expect_eq(goc_write(nb[0], "y", 1), 1);
+	expect_eq(goc_read(nb[1], &c, 1), 1);
+	expect_eq(fcntl(sv[0], F_GETFL) & O_NONBLOCK, 0);
+	expect_eq(fcntl(sv[1], F_GETFL) & O_NONBLOCK, 0);
+	expect(fcntl(nb[0], F_GETFL) & O_NONBLOCK, "lost O_NONBLOCK");
+	expect(fcntl(nb[1], F_GETFL) & O_NONBLOCK, "lost O_NONBLOCK");
+	/* goc keeps nothing: close() and a new descriptor with the number. */
+	int num = nb[1];
+	close(nb[1]);
+	int again[2];
+	expect_eq(pipe(again), 0);
+	expect(again[0] == num || again[1] == num, "number not reused");
+	expect_eq(goc_write(again[1], "z", 1), 1);
+	expect_eq(goc_read(again[0], &c, 1), 1);
+	expect_eq(c, 'z');
+	close(again[0]);
+	close(again[1]);
+	close(sv[0]);
+	close(sv[1]);
+	close(nb[0]);
+	return 0;
+}
+
 /* ---- deadlines ---- */
 
 static int read_past_its_deadline_times_out(void)
@@ -227,6 +302,35 @@ static int close_wakes_a_blocked_reader_with_ebadf(void)
 	return 0;
 }
 
+struct blocking_reader {
+	int fd;
+	_Atomic long result;
+};
+
+static void read_blocking(void *arg)
+{
+	struct blocking_reader *b = arg;
+	char c;
+	b->result = goc_read(b->fd, &c, 1) + 10;
+}
+
+static int close_of_a_blocking_descriptor_waits_for_the_call(void)
+{
+	int fds[2];
+	expect_eq(pipe(fds), 0);
+	struct blocking_reader b = {fds[0], 0};
+	spawn(read_blocking, &b);
+	goc_sleep(20 * GOC_MILLISECOND); /* it is in read(2) now */
+	expect_eq(goc_close(fds[0]), 0); /* returns at once */
+	expect(fcntl(fds[0], F_GETFD) != -1, "closed under the call");
+	expect_eq(b.result, 0);
+	expect_eq(write(fds[1], "x", 1), 1);
+	eventually(b.result == 11, 5);
+	eventually(fcntl(fds[0], F_GETFD) == -1, 5); /* closed once it returned */
+	close(fds[1]);
+	return 0;
+}
+
 static int close_twice_fails_with_ebadf(void)
 {
 	int fds[2];
@@ -252,6 +356,16 @@ static int fd_wait_sees_data_that_came_before(void)
 	expect_eq(goc_fd_wait(fds[0], GOC_READ, 0), 0);
 	goc_close(fds[0]);
 	goc_close(fds[1]);
+	return 0;
+}
+
+static int fd_wait_counts_hang_up_as_ready(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	goc_close(fds[1]);
+	expect_eq(goc_fd_wait(fds[0], GOC_READ, -1), 0);
+	goc_close(fds[0]);
 	return 0;
 }
 
@@ -435,6 +549,31 @@ static void *thread_reads(void *arg)
 	return (void *)(intptr_t)(r == 1 && c == 'z');
 }
 
+static void *thread_read_times_out(void *arg)
+{
+	int fd = *(int *)arg;
+	char c;
+	int64_t t0 = goc_now();
+	goc_set_read_deadline(fd, t0 + 20 * GOC_MILLISECOND);
+	ssize_t r = goc_read(fd, &c, 1);
+	bool ok =
+		r == -1 && errno == ETIMEDOUT && goc_now() - t0 >= 20 * GOC_MILLISECOND;
+	goc_syscall_enter(); /* nothing on a plain thread */
+	goc_syscall_exit();
+	return (void *)(intptr_t)ok;
+}
+
+static int plain_thread_read_has_deadlines(void)
+{
+	int fds[2];
+	expect_eq(goc_pipe(fds), 0);
+	pthread_t t = thread_start(thread_read_times_out, &fds[0]);
+	expect(thread_join(t) == (void *)1, "no ETIMEDOUT on the thread");
+	goc_close(fds[0]);
+	goc_close(fds[1]);
+	return 0;
+}
+
 static int plain_thread_waits_for_a_pipe(void)
 {
 	int fds[2];
@@ -482,6 +621,11 @@ static const struct test_case cases[] = {
 	CASE(deadline_on_a_blocking_descriptor_is_not_supported),
 	CASE(close_wakes_a_blocked_reader_with_ebadf),
 	CASE(close_twice_fails_with_ebadf),
+	CASE(close_of_a_blocking_descriptor_waits_for_the_call),
+	CASE(concurrent_writes_do_not_interleave),
+	CASE(foreign_descriptors_keep_their_mode),
+	CASE(fd_wait_counts_hang_up_as_ready),
+	CASE(plain_thread_read_has_deadlines),
 	CASE(fd_wait_sees_data_that_came_before),
 	CASE(fd_wait_times_out),
 	CASE(fd_wait_on_a_foreign_descriptor_keeps_its_mode),
