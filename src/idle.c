@@ -72,13 +72,23 @@ void goc__pidle_remove(struct p *p)
 
 /* ---- idle Ms ------------------------------------------------------------ */
 
+/* Wake the timer sleeper m (or the M that was it) after writing its note:
+ * it waits in the poller, or on its note if another thread was still in
+ * the poller when it began to sleep (see sleep_in_poller). */
+static void tsleeper_wake(struct m *m)
+{
+	goc__netpoll_break();
+	if (load_seq(&m->note_sleeping))
+		goc__os_futex_wake(&m->wake, 1);
+}
+
 /* Wake m, asleep or on its way to sleep, for the reason written in its
  * note: in netpoll if it is the timer sleeper (or just stopped being
  * one: was_sleeper), on its note otherwise. */
 static void m_wake(struct m *m, bool was_sleeper)
 {
 	if (was_sleeper)
-		goc__netpoll_break();
+		tsleeper_wake(m);
 	else
 		goc__os_futex_wake(&m->wake, 1);
 }
@@ -196,16 +206,16 @@ static int64_t tsleep_until_publish_locked(void)
 }
 
 /* Make the timer sleeper, if any, look again at the timers if it would
- * sleep past deadline. Under sched.lock; returns true if the caller must
- * break netpoll after unlocking. */
-static bool tsleeper_recheck_locked(int64_t deadline)
+ * sleep past deadline. Under sched.lock; returns the sleeper if the
+ * caller must wake it (tsleeper_wake) after unlocking, else NULL. */
+static struct m *tsleeper_recheck_locked(int64_t deadline)
 {
 	struct m *sleeper = goc__sched.tsleeper;
 	if (!sleeper || deadline >= goc__sched.tsleep_until)
-		return false;
+		return NULL;
 	store_relaxed(&goc__sched.tsleep_until, deadline);
 	uint32_t asleep = M_ASLEEP;
-	return cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS);
+	return cas(&sleeper->wake, &asleep, M_WAKE_RECHECK_TIMERS) ? sleeper : NULL;
 }
 
 /* Stop being the timer sleeper; under lock. */
@@ -215,12 +225,35 @@ static void tsleeper_resign_locked(struct m *m)
 	m_set_status(m, M_IDLE);
 }
 
+/* Wait until `until` in the poller. One thread at a time blocks there:
+ * epoll wakes one waiter per event, so a break meant for a sleeper that
+ * is on its way out (just handed a P) could wake its successor instead
+ * and leave it asleep for good. A sleeper that finds the poller taken
+ * waits on its note, with the same deadline; tsleeper_wake wakes both
+ * ways. */
+static struct g *sleep_in_poller(struct m *m, int64_t until)
+{
+	int n;
+	uint32_t free = 0;
+	if (cas(&goc__netpoll_blocked, &free, 1)) {
+		struct g *polled = goc__netpoll(until, &n);
+		store_seq(&goc__netpoll_blocked, 0);
+		return polled;
+	}
+	int64_t left = until == INT64_MAX ? -1 : until - nanotime();
+	if (left != 0 && (left > 0 || until == INT64_MAX)) {
+		store_seq(&m->note_sleeping, 1);
+		goc__os_futex_wait(&m->wake, M_ASLEEP, left);
+		store_relaxed(&m->note_sleeping, 0);
+	}
+	return NULL;
+}
+
 /* Sleep as the timer sleeper until `until` or a break. Returns true when
  * handed a P. */
 static bool tsleep(struct m *m, int64_t until)
 {
-	int n;
-	struct g *polled = goc__netpoll(until, &n);
+	struct g *polled = sleep_in_poller(m, until);
 	spin_lock(&goc__sched.lock);
 	uint32_t w = load_acquire(&m->wake);
 	if (w == M_WAKE_WITH_P) {
@@ -257,10 +290,10 @@ static bool tsleep(struct m *m, int64_t until)
 }
 
 /* Put m on the idle list, as the timer sleeper if there is none and a
- * timer to sleep for; under lock. Returns true if the timer sleeper must
- * be broken out of netpoll after unlocking (the P we gave up may have an
- * earlier timer than it sleeps for). */
-static bool midle_put_locked(struct m *m)
+ * timer to sleep for; under lock. Returns the timer sleeper if it must be
+ * woken after unlocking (the P we gave up may have an earlier timer than
+ * it sleeps for), else NULL. */
+static struct m *midle_put_locked(struct m *m)
 {
 	m->schedlink = goc__sched.midle;
 	goc__sched.midle = m;
@@ -268,7 +301,7 @@ static bool midle_put_locked(struct m *m)
 	if (goc__sched.tsleeper) {
 		m_set_status(m, M_IDLE);
 		int64_t deadline = timers_deadline_locked();
-		return deadline && tsleeper_recheck_locked(deadline);
+		return deadline ? tsleeper_recheck_locked(deadline) : NULL;
 	}
 	/* Become the sleeper before looking at the timers: a timer added
 	 * meanwhile then kicks us (goc__timers_wake). */
@@ -278,17 +311,17 @@ static bool midle_put_locked(struct m *m)
 	 * thread that starts to wait on a descriptor sees us, or we it) */
 	if (!tsleep_until_publish_locked() && load_seq(&goc__netpoll_waiters) == 0)
 		tsleeper_resign_locked(m);
-	return false;
+	return NULL;
 }
 
 void goc__stopm(struct m *m)
 {
 	spin_lock(&goc__sched.lock);
-	bool kick = midle_put_locked(m);
+	struct m *kick = midle_put_locked(m);
 	goc__check_dead();
 	spin_unlock(&goc__sched.lock);
 	if (kick)
-		goc__netpoll_break();
+		tsleeper_wake(kick);
 	for (;;) {
 		if (load_acquire(&m->wake) == M_WAKE_WITH_P)
 			break;
@@ -323,10 +356,10 @@ void goc__timers_wake(int64_t when, bool running)
 		if (deadline >= load_relaxed(&goc__sched.tsleep_until))
 			return;
 		spin_lock(&goc__sched.lock);
-		bool kick = tsleeper_recheck_locked(deadline);
+		struct m *kick = tsleeper_recheck_locked(deadline);
 		spin_unlock(&goc__sched.lock);
 		if (kick)
-			goc__netpoll_break();
+			tsleeper_wake(kick);
 		return;
 	}
 	/* No sleeper. A running P fires the timer itself, or its M becomes

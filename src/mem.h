@@ -47,6 +47,11 @@
  *   signal.c goc__signal_thread_init — an M's alternate signal stack;
  *       never freed. Noscan: frames live there only while a fault is
  *       being reported.
+ *   netaddr.c lookup_new — a host-name lookup that runs in a goroutine
+ *       of its own (which goc_dial's timeout may abandon); freed by
+ *       whichever of the caller and the lookup is done with it last. Noscan: it points only
+ *       at the C library's memory (the lookup's answer) and at a channel,
+ *       which is the runtime's.
  *
  * Not here: goroutine stacks. They are address space mapped by stack.c
  * through os.h, and a collector must scan every live goroutine's stack

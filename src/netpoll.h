@@ -35,7 +35,8 @@ void goc__netpoll_break(void) GOC_HIDDEN;
 /* Goroutines and threads parked on a descriptor right now (atomic): while
  * there are any, someone must poll, and it is no deadlock. */
 extern int32_t goc__netpoll_waiters GOC_HIDDEN;
-/* 1 while a thread blocks in the poller (others need not poll). */
+/* 1 while a thread blocks in the poller (others need not poll); set by
+ * the one thread allowed to block there (idle.c sleep_in_poller). */
 extern uint32_t goc__netpoll_blocked GOC_HIDDEN;
 /* When the poller last ran (nanotime; atomic), for sysmon. */
 extern int64_t goc__netpoll_last GOC_HIDDEN;

@@ -95,11 +95,7 @@ struct g *goc__netpoll(int64_t until, int *n)
 	struct epoll_event evs[EVENTS_MAX];
 	struct g *list = NULL;
 	*n = 0;
-	if (until != 0)
-		store_relaxed(&goc__netpoll_blocked, 1);
 	int k = wait_events(evs, until);
-	if (until != 0)
-		store_relaxed(&goc__netpoll_blocked, 0);
 	store_relaxed(&goc__netpoll_last, nanotime());
 	for (int i = 0; i < k; i++) {
 		uint64_t key = evs[i].data.u64;

@@ -298,12 +298,14 @@ struct m {
 	uint32_t status;     /* enum m_status; atomic (m_set_status) */
 	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
 	/* Scheduling policy, owner only (sched.c): */
-	bool ran_stolen;  /* running a goroutine it stole, until it switches */
-	bool contended;   /* that goroutine parked on a lock: steal no more
+	bool ran_stolen;        /* running a goroutine it stole, until it switches */
+	bool contended;         /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
-	int32_t in_timer; /* running a timer's function (time.c) */
-	bool in_syscall;  /* between goc_syscall_enter and exit (syscall.c) */
-	struct g *polled; /* goroutines the poller readied, to run once
+	int32_t in_timer;       /* running a timer's function (time.c) */
+	bool in_syscall;        /* between goc_syscall_enter and exit (syscall.c) */
+	uint32_t note_sleeping; /* atomic: the timer sleeper waits on its note,
+	                         * not in the poller (idle.c) */
+	struct g *polled;       /* goroutines the poller readied, to run once
 	                   * this M holds a P again (idle.c) */
 	int32_t id;
 

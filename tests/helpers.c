@@ -4,6 +4,8 @@
  */
 #include "helpers.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/resource.h>
 
@@ -229,6 +231,113 @@ void test_expect_no_tick_at(const char *file, int line, goc_chan *c, int64_t ns)
 		             "was sent)",
 		             seconds_of(ns), status_name(r), (long long)v,
 		             seconds_of(goc_now() - start), seconds_of(goc_now() - v));
+}
+
+/* ---- sockets ---- */
+
+int test_must_listen_at(const char *file, int line, const char *network,
+                        const char *address)
+{
+	int fd = goc_listen(network, address);
+	if (fd < 0)
+		test_fail_at(file, line,
+		             "expected goc_listen(\"%s\", \"%s\") to succeed, but it "
+		             "failed with errno %d (%s)",
+		             network, address, test_errno(), strerror(test_errno()));
+	return fd;
+}
+
+int test_must_dial_at(const char *file, int line, const char *network,
+                      const char *address, int64_t timeout)
+{
+	int fd = goc_dial(network, address, timeout);
+	if (fd < 0)
+		test_fail_at(file, line,
+		             "expected goc_dial(\"%s\", \"%s\") to succeed, but it "
+		             "failed with errno %d (%s)",
+		             network, address, test_errno(), strerror(test_errno()));
+	return fd;
+}
+
+int test_must_accept_at(const char *file, int line, int lfd)
+{
+	int fd = goc_accept(lfd, NULL, NULL);
+	if (fd < 0)
+		test_fail_at(file, line,
+		             "expected goc_accept to succeed, but it failed with errno "
+		             "%d (%s)",
+		             test_errno(), strerror(test_errno()));
+	return fd;
+}
+
+int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		fail("getsockname(%d) failed: %s", fd, strerror(errno));
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+const char *hostport(char *buf, size_t size, const char *host, int port)
+{
+	snprintf(buf, size, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+	return buf;
+}
+
+void test_expect_read_at(const char *file, int line, int fd, const char *msg)
+{
+	size_t n = strlen(msg), got = 0;
+	char buf[256];
+	if (n > sizeof buf)
+		test_fail_at(file, line, "expect_read of more than %zu bytes",
+		             sizeof buf);
+	while (got < n) {
+		ssize_t r = goc_read(fd, buf + got, n - got);
+		if (r <= 0)
+			test_fail_at(file, line,
+			             "expected \"%s\" from descriptor %d, but goc_read "
+			             "returned %zd with errno %d (%s) after %zu bytes",
+			             msg, fd, r, test_errno(), strerror(test_errno()),
+			             got);
+		got += (size_t)r;
+	}
+	if (memcmp(buf, msg, n) != 0)
+		test_fail_at(file, line,
+		             "expected \"%s\" from descriptor %d, but it read "
+		             "\"%.*s\"",
+		             msg, fd, (int)n, buf);
+}
+
+void test_expect_write_at(const char *file, int line, int fd, const char *msg)
+{
+	ssize_t n = (ssize_t)strlen(msg), r = goc_write(fd, msg, (size_t)n);
+	if (r != n)
+		test_fail_at(
+			file, line,
+			"expected goc_write to write %zd bytes on descriptor %d, but "
+			"it returned %zd with errno %d (%s)",
+			n, fd, r, test_errno(), strerror(test_errno()));
+}
+
+void test_expect_exchange_at(const char *file, int line, int a, int b)
+{
+	test_expect_write_at(file, line, a, "ping");
+	test_expect_read_at(file, line, b, "ping");
+	test_expect_write_at(file, line, b, "pong");
+	test_expect_read_at(file, line, a, "pong");
+}
+
+bool resolves_localhost(void)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res;
+	if (getaddrinfo("localhost", NULL, &hints, &res) != 0)
+		return false;
+	freeaddrinfo(res);
+	return true;
 }
 
 /* ---- stacks ---- */

@@ -21,6 +21,8 @@
  *   gate_close / wait / open      a start line for goroutines and threads
  *   expect_uniform(...)           counts of a uniform choice look uniform
  *   burn_until, use_stack, ...    keep a CPU busy, use stack
+ *   must_listen / dial / accept   socket calls that must succeed
+ *   expect_exchange(a, b)         two connected sockets work both ways
  *
  * Timing helpers only ever give "at least" guarantees and generous upper
  * bounds: the machine the tests run on is shared and noisy.
@@ -149,6 +151,40 @@ int64_t test_recv_tick_at(const char *file, int line, goc_chan *c, int64_t withi
 /* Nothing arrives on a timer channel for `ns`: the receive times out. */
 #define expect_no_tick(c, ns) test_expect_no_tick_at(__FILE__, __LINE__, (c), (ns))
 void test_expect_no_tick_at(const char *file, int line, goc_chan *c, int64_t ns);
+
+/* ---- sockets ---- */
+
+/* goc_listen, goc_dial, goc_accept (no address) that must succeed. */
+#define must_listen(network, address)                                                  \
+	test_must_listen_at(__FILE__, __LINE__, (network), (address))
+#define must_dial(network, address, timeout)                                           \
+	test_must_dial_at(__FILE__, __LINE__, (network), (address), (timeout))
+#define must_accept(lfd) test_must_accept_at(__FILE__, __LINE__, (lfd))
+int test_must_listen_at(const char *file, int line, const char *network,
+                        const char *address);
+int test_must_dial_at(const char *file, int line, const char *network,
+                      const char *address, int64_t timeout);
+int test_must_accept_at(const char *file, int line, int lfd);
+
+/* The port a socket is bound to (getsockname). */
+int local_port(int fd);
+
+/* "host:port" in buf, an IPv6 host in brackets; returns buf. */
+const char *hostport(char *buf, size_t size, const char *host, int port);
+
+/* expect_read(fd, "text"): exactly those bytes come from fd (goc_read);
+ * expect_write(fd, "text"): goc_write writes them all. */
+#define expect_read(fd, msg) test_expect_read_at(__FILE__, __LINE__, (fd), (msg))
+#define expect_write(fd, msg) test_expect_write_at(__FILE__, __LINE__, (fd), (msg))
+void test_expect_read_at(const char *file, int line, int fd, const char *msg);
+void test_expect_write_at(const char *file, int line, int fd, const char *msg);
+
+/* "ping" from a to b, "pong" back. */
+#define expect_exchange(a, b) test_expect_exchange_at(__FILE__, __LINE__, (a), (b))
+void test_expect_exchange_at(const char *file, int line, int a, int b);
+
+/* Does localhost resolve to an IPv4 address here (the hosts file)? */
+bool resolves_localhost(void);
 
 /* ---- stacks ---- */
 

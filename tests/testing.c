@@ -54,6 +54,10 @@ _Noreturn void test_fail_at(const char *file, int line, const char *fmt, ...)
 	_exit(TEST_FAILED);
 }
 
+/* Out of line (and in a file of its own) so that errno's address is taken
+ * anew on every call, on the thread that makes it. */
+__attribute__((noinline)) int test_errno(void) { return errno; }
+
 static void announce(char kind, const char *fmt, va_list ap)
 {
 	char buf[1024];

@@ -152,12 +152,19 @@ test_fail_at(const char *file, int line, const char *fmt, ...);
 #define expect_gt(a, b) expect_cmp(a, >, b)
 #define expect_ge(a, b) expect_cmp(a, >=, b)
 
+/* errno as the calling thread has it now. After a goc call that may have
+ * parked, read errno through this: the goroutine may have moved to
+ * another thread meanwhile, and since the C library declares errno's
+ * (thread-local) address a const function, a compiler may have taken it
+ * once, before the call, on the thread it was on then. */
+int test_errno(void);
+
 /* expect_fails_with(call, ERRNO): call returns -1 and sets errno. */
 #define expect_fails_with(call, err)                                                   \
 	do {                                                                           \
 		errno = 0;                                                             \
 		long long r_ = (long long)(call);                                      \
-		int e_ = errno;                                                        \
+		int e_ = test_errno();                                                 \
 		if (r_ != -1 || e_ != (err))                                           \
 			fail("expected %s to fail with %s, but it returned "           \
 			     "%lld with errno %d (%s)",                                \
@@ -169,7 +176,7 @@ test_fail_at(const char *file, int line, const char *fmt, ...);
 	do {                                                                           \
 		errno = 0;                                                             \
 		void *p_ = (void *)(call);                                             \
-		int e_ = errno;                                                        \
+		int e_ = test_errno();                                                 \
 		if (p_ != NULL || e_ != (err))                                         \
 			fail("expected %s to return NULL with %s, but it "             \
 			     "returned %p with errno %d (%s)",                         \
