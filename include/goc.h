@@ -21,6 +21,11 @@
  *    stderr is "panic: <Go's message> [goroutine N]", then the process
  *    exits with status 2.
  *  - Durations are int64_t nanoseconds.
+ *  - errno is per thread, and a goroutine that waited may resume on
+ *    another one: goc sets errno on the thread a call returns on. glibc
+ *    lets the compiler keep errno's address from before a call, so in a
+ *    function that reads errno both before and after a goc call that can
+ *    wait, read it after through goc_errno().
  *
  * Limits (each fails loudly, never silently):
  *  - GOC_STACK_DEFAULT is the stack of every goroutine unless goc_attr says
@@ -523,6 +528,10 @@ int goc_fd_wait(int fd, int events, int64_t timeout);
 int goc_set_deadline(int fd, int64_t when);
 int goc_set_read_deadline(int fd, int64_t when);
 int goc_set_write_deadline(int fd, int64_t when);
+
+/* goc_errno — errno of the thread running the caller now (see the
+ * conventions at the top: a call the compiler cannot fold away). */
+int goc_errno(void);
 
 /* goc_close — wake every goroutine waiting on fd (their calls fail with
  * EBADF), close it, and return once those calls have returned, so the

@@ -96,6 +96,8 @@ GOC_API ssize_t goc_write(int fd, const void *buf, size_t n)
 	return r;
 }
 
+GOC_API int goc_errno(void) { return goc__os_errno(); }
+
 GOC_API int goc_pipe(int fds[2])
 {
 	int p[2];

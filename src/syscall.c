@@ -92,6 +92,7 @@ static void handoff(struct p *p)
 	}
 	spin_lock(&goc__sched.lock);
 	goc__pidle_put(p);
+	goc__check_dead(); /* the last P to go idle may be this one */
 	spin_unlock(&goc__sched.lock);
 	int64_t first = load_relaxed(&p->timers.first);
 	if (first)

@@ -30,7 +30,7 @@ static void write_all(void *arg)
 {
 	struct pipe_end *e = arg;
 	ssize_t r = goc_write(e->fd, e->buf, e->n);
-	e->err = errno;
+	e->err = test_errno();
 	e->result = r;
 }
 
@@ -104,12 +104,12 @@ static int write_to_a_gone_reader_fails_with_epipe(void)
 	expect_eq(goc_pipe(fds), 0);
 	goc_close(fds[0]);
 	expect_eq(goc_write(fds[1], "x", 1), -1);
-	expect_eq(errno, EPIPE);
+	expect_eq(test_errno(), EPIPE);
 	int sv[2];
 	expect_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	close(sv[0]);
 	expect_eq(goc_write(sv[1], "x", 1), -1);
-	expect_eq(errno, EPIPE);
+	expect_eq(test_errno(), EPIPE);
 	close(sv[1]);
 	goc_close(fds[1]);
 	return 0;
@@ -119,15 +119,15 @@ static int calls_on_a_bad_descriptor_fail_with_ebadf(void)
 {
 	char c;
 	expect_eq(goc_read(-1, &c, 1), -1);
-	expect_eq(errno, EBADF);
+	expect_eq(test_errno(), EBADF);
 	expect_eq(goc_write(1000000, &c, 1), -1);
-	expect_eq(errno, EBADF);
+	expect_eq(test_errno(), EBADF);
 	expect_eq(goc_close(999), -1);
-	expect_eq(errno, EBADF);
+	expect_eq(test_errno(), EBADF);
 	expect_eq(goc_fd_wait(999, GOC_READ, 0), -1);
-	expect_eq(errno, EBADF);
+	expect_eq(test_errno(), EBADF);
 	expect_eq(goc_fd_wait(0, 0, 0), -1);
-	expect_eq(errno, EINVAL);
+	expect_eq(test_errno(), EINVAL);
 	return 0;
 }
 
@@ -216,12 +216,12 @@ static int read_past_its_deadline_times_out(void)
 	expect_eq(goc_set_read_deadline(fds[0], t0 + 20 * GOC_MILLISECOND), 0);
 	char c;
 	expect_eq(goc_read(fds[0], &c, 1), -1);
-	expect_eq(errno, ETIMEDOUT);
+	expect_eq(test_errno(), ETIMEDOUT);
 	expect(goc_now() - t0 >= 20 * GOC_MILLISECOND, "woke early");
 	/* Past it, new calls fail even when they could complete. */
 	expect_eq(goc_write(fds[1], "x", 1), 1);
 	expect_eq(goc_read(fds[0], &c, 1), -1);
-	expect_eq(errno, ETIMEDOUT);
+	expect_eq(test_errno(), ETIMEDOUT);
 	expect_eq(goc_set_read_deadline(fds[0], 0), 0);
 	expect_eq(goc_read(fds[0], &c, 1), 1);
 	goc_close(fds[0]);
@@ -234,7 +234,7 @@ static void read_one(void *arg)
 	struct pipe_end *e = arg;
 	char c;
 	ssize_t r = goc_read(e->fd, &c, 1);
-	e->err = errno;
+	e->err = test_errno();
 	e->result = r;
 }
 
@@ -278,7 +278,7 @@ static int deadline_on_a_blocking_descriptor_is_not_supported(void)
 	int fds[2];
 	expect_eq(pipe(fds), 0);
 	expect_eq(goc_set_deadline(fds[0], goc_now() + GOC_SECOND), -1);
-	expect_eq(errno, ENOTSUP);
+	expect_eq(test_errno(), ENOTSUP);
 	close(fds[0]);
 	close(fds[1]);
 	return 0;
@@ -337,7 +337,7 @@ static int close_twice_fails_with_ebadf(void)
 	expect_eq(goc_pipe(fds), 0);
 	expect_eq(goc_close(fds[0]), 0);
 	expect_eq(goc_close(fds[0]), -1);
-	expect_eq(errno, EBADF);
+	expect_eq(test_errno(), EBADF);
 	goc_close(fds[1]);
 	return 0;
 }
@@ -350,7 +350,7 @@ static int fd_wait_sees_data_that_came_before(void)
 	expect_eq(goc_pipe(fds), 0);
 	expect_eq(goc_fd_wait(fds[1], GOC_WRITE, -1), 0);
 	expect_eq(goc_fd_wait(fds[0], GOC_READ, 0), -1);
-	expect_eq(errno, ETIMEDOUT);
+	expect_eq(test_errno(), ETIMEDOUT);
 	expect_eq(goc_write(fds[1], "x", 1), 1);
 	expect_eq(goc_fd_wait(fds[0], GOC_READ, -1), 0);
 	expect_eq(goc_fd_wait(fds[0], GOC_READ, 0), 0);
@@ -375,7 +375,7 @@ static int fd_wait_times_out(void)
 	expect_eq(goc_pipe(fds), 0);
 	int64_t t0 = goc_now();
 	expect_eq(goc_fd_wait(fds[0], GOC_READ, 20 * GOC_MILLISECOND), -1);
-	expect_eq(errno, ETIMEDOUT);
+	expect_eq(test_errno(), ETIMEDOUT);
 	expect(goc_now() - t0 >= 20 * GOC_MILLISECOND, "woke early");
 	goc_close(fds[0]);
 	goc_close(fds[1]);
@@ -439,7 +439,7 @@ static int syscall_exit_keeps_errno(void)
 	goc_syscall_enter();
 	errno = ERANGE;
 	goc_syscall_exit();
-	expect_eq(errno, ERANGE);
+	expect_eq(test_errno(), ERANGE);
 	return 0;
 }
 
@@ -557,7 +557,7 @@ static void *thread_read_times_out(void *arg)
 	goc_set_read_deadline(fd, t0 + 20 * GOC_MILLISECOND);
 	ssize_t r = goc_read(fd, &c, 1);
 	bool ok =
-		r == -1 && errno == ETIMEDOUT && goc_now() - t0 >= 20 * GOC_MILLISECOND;
+		r == -1 && test_errno() == ETIMEDOUT && goc_now() - t0 >= 20 * GOC_MILLISECOND;
 	goc_syscall_enter(); /* nothing on a plain thread */
 	goc_syscall_exit();
 	return (void *)(intptr_t)ok;
