@@ -20,7 +20,7 @@ bool run_syscall(int64_t n, char *out, size_t len)
 		goc_syscall_enter();
 		goc_syscall_exit();
 	}
-	bool ok = errno == EINTR;
+	bool ok = goc_errno() == EINTR; /* errno's thread may have changed */
 	int64_t d = goc_now() - start;
 	snprintf(out, len, "ns_per_call=%.2f", per_op(d, n));
 	return ok;

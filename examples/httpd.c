@@ -309,18 +309,20 @@ static void accept_loop(int lfd)
 				goc_close(fd); /* no memory for a goroutine: drop it */
 			continue;
 		}
-		if (errno == EINTR || errno == ECONNABORTED)
+		/* goc_errno, not errno: this loop waits (goc_accept, goc_sleep),
+		 * and the compiler may keep errno's address from an earlier
+		 * round, on a thread this goroutine has left since. */
+		int err = goc_errno();
+		if (err == EINTR || err == ECONNABORTED)
 			continue;
 		char msg[128];
-		if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
-		    errno != ENOMEM) {
-			printf("httpd: accept: %s\n", why(errno, msg, sizeof msg));
+		if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+			printf("httpd: accept: %s\n", why(err, msg, sizeof msg));
 			return;
 		}
 		delay = retry_delay(delay);
 		printf("httpd: accept: %s; retrying in %lld ms\n",
-		       why(errno, msg, sizeof msg),
-		       (long long)(delay / GOC_MILLISECOND));
+		       why(err, msg, sizeof msg), (long long)(delay / GOC_MILLISECOND));
 		goc_sleep(delay);
 	}
 }
