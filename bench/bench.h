@@ -26,7 +26,10 @@ bench_fn run_mutex;
 bench_fn run_parked;
 bench_fn run_timers;
 bench_fn run_parallel;
+bench_fn run_echo;
+bench_fn run_http;
 bench_fn run_yield;
+bench_fn run_syscall;
 bench_fn run_spinlat;
 
 /* bench_go — goc_go, exiting with a message if it fails. */
@@ -40,5 +43,13 @@ void span(int64_t n, int64_t k, int64_t i, int64_t *lo, int64_t *hi);
 
 /* sum_below — 0 + 1 + ... + (n-1). */
 int64_t sum_below(int64_t n);
+
+/* start_as_go — start as a Go program does (io.c): the soft limit on open
+ * files raised to the hard one, SIGPIPE ignored. */
+void start_as_go(void);
+
+/* bench_listen — goc_listen on 127.0.0.1, port 0, exiting with a message
+ * if it fails; writes "127.0.0.1:PORT" into addr. */
+int bench_listen(char *addr, size_t len);
 
 #endif /* BENCH_H */

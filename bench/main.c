@@ -5,7 +5,8 @@
  *        goc-bench -l                   list the workloads
  *
  * A run prints one line, "<workload> <metric>=<value> ... check=<ok|FAIL>",
- * as go/ does, and exits with status 1 when the check fails.
+ * as go/ does, and exits with status 1 when the check fails. The http
+ * server prints "listening on HOST:PORT" before it.
  */
 #include "bench.h"
 
@@ -34,8 +35,11 @@ static const struct workload workloads[] = {
 	{"parked", 1000000, run_parked},
 	{"timers", 100000, run_timers},
 	{"parallel", 50000000, run_parallel},
+	{"echo", 1000000, run_echo},
+	{"http", 5, run_http},              /* a server: run.sh loads it with wrk */
 	{"spinlat", 2000000000, run_spinlat},
-	{"yield", 10000000, run_yield}, /* goc only: not a reference workload */
+	{"yield", 10000000, run_yield},     /* goc only, */
+	{"syscall", 10000000, run_syscall}, /* not reference workloads */
 	{NULL, 0, NULL},
 };
 /* clang-format on */
@@ -111,6 +115,7 @@ static int bench_main(int argc, char **argv)
 		usage();
 	int64_t n = parse_n(argc - 2, argv + 2, w->default_n);
 
+	start_as_go();
 	char metrics[256];
 	bool ok = w->run(n, metrics, sizeof metrics);
 	printf("%s %s check=%s\n", w->name, metrics, ok ? "ok" : "FAIL");

@@ -12,12 +12,16 @@
 # discarded and run again (at most 10×RUNS tries per side and workload).
 # A run that crashes counts as check=crashed; one still running after
 # TIMEOUT seconds (default 300) is killed and counts as check=timeout.
+# http and http_nethttp are servers: each run starts one, loads it with wrk
+# (Debian package wrk) for HTTP_SECONDS s (default 5), then stops it.
+# Workloads that one side lacks run on the other alone: http_nethttp is
+# Go's net/http (informative), syscall is goc's blocking-call bracket.
 #
 # It builds what it needs: the Go programs with go build into a temporary
 # directory; goc-bench with CMake, Release, in build-bench/ at the top of
 # the repository, unless GOC_BENCH names a goc-bench binary to use.
 #
-# Usage: [RUNS=5] [MAX_OTHERS=P] [GOC_BENCH=path] [TIMEOUT=300] \
+# Usage: [RUNS=5] [MAX_OTHERS=P] [GOC_BENCH=path] [TIMEOUT=300] [HTTP_SECONDS=5] \
 #          bench/run.sh [workload ...]        (default: all)
 set -euo pipefail
 
@@ -28,14 +32,29 @@ max_others=${MAX_OTHERS:-}
 lock=${BENCH_LOCK:-/tmp/bench.lock}
 limit=${TIMEOUT:-300}
 parked_n=1000000 # parked's N, passed explicitly: bytes_per_g = peak RSS / N
-all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel spinlat)
+echo_clients=1000 # echo's C: bytes_per_conn = peak RSS / C
+http_secs=${HTTP_SECONDS:-5} # http's N: seconds of load
+all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel echo http
+  http_nethttp spinlat syscall)
+go_only=(http_nethttp)
+goc_only=(syscall)
 
 for tool in go cmake flock timeout /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 2; }
 done
+(($#)) || set -- "${all[@]}"
 for w in "$@"; do
   [[ " ${all[*]} " == *" $w "* ]] || { echo "unknown workload '$w'; known: ${all[*]}" >&2; exit 2; }
+  [[ $w != http* ]] || command -v wrk >/dev/null || { echo "run.sh: $w needs wrk (Debian package wrk)" >&2; exit 2; }
 done
+
+# runs_on SIDE WORKLOAD: whether SIDE (goc or go) has a version of WORKLOAD.
+runs_on() {
+  case $1 in
+  goc) [[ " ${go_only[*]} " != *" $2 "* ]] ;;
+  go) [[ " ${goc_only[*]} " != *" $2 "* ]] ;;
+  esac
+}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -57,14 +76,55 @@ else
 fi
 declare -A bin=([goc]=$goc_bench [go]=$tmp/anchors)
 
-(($#)) || set -- "${all[@]}"
-
 # busy_ticks: set ticks to the CPU time (user, nice, system, irq, softirq) of
 # all processes, in clock ticks; it starts no process, so it adds nothing to it.
 busy_ticks() { local _ u n s i q; read -r _ u n s _ _ i q _ </proc/stat; ticks=$((u + n + s + i + q)); }
 hz=$(getconf CLK_TCK)
 cores=$(nproc)
 exec 9>"$lock"
+
+# serve SIDE WORKLOAD: in place of a plain run, one run of SIDE's server
+# WORKLOAD under load, as README.md's http says: the server, its standard
+# input a FIFO, prints "listening on HOST:PORT"; wrk loads it; closing the
+# FIFO stops it. Leaves in $tmp/out the workload's line (req_per_s from
+# wrk; check=FAIL if wrk saw an error, or more responses than the server
+# says it served), in $tmp/time the server's peak RSS and wall time and the
+# CPU time of server and wrk together. Returns as a plain run would: 0 for
+# check=ok, 1 for check=FAIL, the server's status if it crashed.
+serve() {
+  local side=$1 w=$2 pid addr='' i last rps answered served ok=ok wu=0 ws=0 rc=0
+  rm -f "$tmp/fifo" "$tmp/wrk.time" && mkfifo "$tmp/fifo"
+  : >"$tmp/srv" && : >"$tmp/wrk"
+  exec 8<>"$tmp/fifo" # a writer, so that the server's open does not wait
+  /usr/bin/time -f '%M %e %U %S' -o "$tmp/time" \
+    timeout --foreground -k 10 "$limit" "${bin[$side]}" "$w" -n "$http_secs" \
+    <"$tmp/fifo" >"$tmp/srv" 2>"$tmp/err" 8>&- 9>&- &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do # up to 10 s to start
+    addr=$(sed -n 's/^listening on //p' "$tmp/srv")
+    [[ $addr ]] || ! kill -0 "$pid" 2>/dev/null && break
+    sleep 0.1
+  done
+  if [[ $addr ]]; then
+    /usr/bin/time -f '%U %S' -o "$tmp/wrk.time" timeout $((http_secs + 30)) \
+      wrk -t1 -c100 -d"${http_secs}s" "http://$addr/" >"$tmp/wrk" 2>&1 8>&- 9>&- || ok=FAIL
+  fi
+  exec 8>&- # end of input: the server prints its line and exits
+  wait "$pid" || rc=$?
+  last=$(tail -n1 "$tmp/srv")
+  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk")
+  answered=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$tmp/wrk")
+  served=$(sed -n 's/.* served=\([0-9]*\).*/\1/p' <<<"$last")
+  grep -qE 'Socket errors|Non-2xx' "$tmp/wrk" && ok=FAIL
+  [[ $last == "$w "*' check=ok' && $rps && ${answered:-0} -gt 0 && ${served:-0} -ge ${answered:-0} ]] || ok=FAIL
+  [[ $ok == ok ]] || sed "s/^/[$side] $w wrk: /" "$tmp/wrk" >&2
+  [[ $last == "$w "*' check='* ]] && echo "$w${rps:+ req_per_s=$rps} check=$ok" >"$tmp/out"
+  [[ -s $tmp/wrk.time ]] && read -r wu ws < <(tail -n1 "$tmp/wrk.time")
+  awk -v wu="$wu" -v ws="$ws" 'END { if (NF == 4) print $1, $2, $3 + wu, $4 + ws }' "$tmp/time" >"$tmp/time.all"
+  mv "$tmp/time.all" "$tmp/time"
+  ((rc == 0 || rc == 1)) || return "$rc"
+  [[ $ok == ok ]]
+}
 
 # run_one SIDE WORKLOAD: one timed run of SIDE (goc or go); appends its line
 # to $tmp/WORKLOAD.SIDE, or returns 1 if it is discarded (MAX_OTHERS).
@@ -74,9 +134,13 @@ run_one() {
   : >"$tmp/out" && : >"$tmp/err" && : >"$tmp/time"
   flock 9
   busy_ticks && b0=$ticks
-  /usr/bin/time -f '%M %e %U %S' -o "$tmp/time" \
-    timeout --foreground -k 10 "$limit" "${bin[$side]}" "$w" "${args[@]}" \
-    >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [[ $w == http* ]]; then
+    serve "$side" "$w" || rc=$?
+  else
+    /usr/bin/time -f '%M %e %U %S' -o "$tmp/time" \
+      timeout --foreground -k 10 "$limit" "${bin[$side]}" "$w" "${args[@]}" \
+      >"$tmp/out" 2>"$tmp/err" || rc=$?
+  fi
   busy_ticks && b1=$ticks
   flock -u 9
   read -r line <"$tmp/out" || true
@@ -99,6 +163,7 @@ run_one() {
       'BEGIN { if (e < 0.01) e = 0.01; printf "%.0f", 100 * (b / hz - u - s) / (e * c) }')
     line+=" peak_rss_kib=$rss others_cpu_pct=$others"
     [[ $w == parked ]] && line+=" bytes_per_g=$((rss * 1024 / parked_n))"
+    [[ $w == echo ]] && line+=" bytes_per_conn=$((rss * 1024 / echo_clients))"
     if [[ $max_others ]] && ((others > max_others)); then
       echo "[$side] $line (discarded)" >&2
       sleep 5
@@ -117,6 +182,7 @@ for w in "$@"; do
   while :; do
     ran=0
     for side in goc go; do
+      runs_on "$side" "$w" || continue
       ((kept[$side] < runs && tries[$side] < 10 * runs)) || continue
       ran=1
       tries[$side]=$((tries[$side] + 1))
@@ -132,8 +198,9 @@ vals() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2" | sort -g; } # metric $1 of file
 median() { awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "–" }'; } # lower middle if even
 range() { awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) print lo "–" hi; else print "–" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "–" || b == "–" || b + 0 == 0) print "–"; else printf "%.2f", a / b }'; }
-checks() { # "ok/runs", then how many crashed or timed out, if any
+checks() { # "ok/runs", then how many crashed or timed out, if any; "–" if no runs
   local bad
+  [[ -s $1 ]] || { echo "–"; return; }
   bad=$(sed -n 's/.* check=\(crashed\|timeout\).*/\1/p' "$1" | sort | uniq -c | awk '{ printf ", %s %s", $1, $2 }')
   echo "$(grep -c ' check=ok' "$1" || true)/$(wc -l <"$1")${bad:+ (${bad#, })}"
 }
@@ -147,7 +214,7 @@ for w in "$@"; do
   c=$tmp/$w.goc g=$tmp/$w.go
   rss_c=$(vals peak_rss_kib "$c" | median) rss_g=$(vals peak_rss_kib "$g" | median)
   others=$(cat "$c" "$g" | sed -n 's/.* others_cpu_pct=\([^ ]*\).*/\1/p' | sort -g | tail -n1)
-  keys=$(cat "$c" "$g" | grep -o ' [a-z_]*=' | tr -d ' =' | awk '!seen[$0]++' |
+  keys=$(cat "$c" "$g" | grep -o ' [a-z0-9_]*=' | tr -d ' =' | awk '!seen[$0]++' |
     grep -vxE 'check|peak_rss_kib|others_cpu_pct' || true)
   [[ -n $keys ]] || keys="(no metric)"
   for k in $keys; do

@@ -1,11 +1,13 @@
 # check_output.cmake — run one example and check what it printed.
-#   cmake -DPROGRAM=path [-DEMULATOR=a|b|c] -DEXPECT=re1|re2|... -P check_output.cmake
+#   cmake -DPROGRAM=path [-DARGS=a|b] [-DEMULATOR=a|b|c] -DEXPECT=re1|re2|... \
+#         -P check_output.cmake
 # Fails unless the program exits 0, its output matches every EXPECT regex,
 # and neither stream carries a sanitizer report or a goc panic.
 # (ctest's PASS_REGULAR_EXPRESSION would ignore the exit status.)
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 string(REPLACE "|" ";" expect "${EXPECT}")
-execute_process(COMMAND ${emulator} ${PROGRAM}
+string(REPLACE "|" ";" args "${ARGS}")
+execute_process(COMMAND ${emulator} ${PROGRAM} ${args}
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 message("${out}")
 if(err)

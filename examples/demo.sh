@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh — run each example in turn, saying first what it shows.
 #   examples/demo.sh BUILD_DIR/examples        (make run does this)
+# Each entry is "program [arguments]|what it shows".
 set -euo pipefail
 
 bin=${1:?usage: demo.sh DIR-WITH-EXAMPLE-PROGRAMS}
@@ -15,20 +16,23 @@ demos=(
 	"bank|the race the notes warn about: deposits lost without a mutex, none with goc_mutex"
 	"ratelimit|a worker pool paced by a Ticker: one job per 50 ms tick"
 	"timeout|select over a result and a Timer: a fast worker answers, a slow one times out"
+	"echo|a TCP echo server, a goroutine per connection, and three clients, on loopback"
+	"httpd --self-test|an HTTP/1.1 keep-alive server and a client in one process (plain httpd serves 127.0.0.1:8080)"
 )
 
 failed=0
 for d in "${demos[@]}"; do
-	name=${d%%|*}
+	read -r -a cmd <<<"${d%%|*}"
+	name=${cmd[0]}
 	what=${d#*|}
-	echo "==> $name: $what"
+	echo "==> ${cmd[*]}: $what"
 	if [ ! -x "$bin/$name" ]; then
 		echo "    (not built)"
 		echo
 		continue
 	fi
 	start=$(date +%s%N)
-	if "$bin/$name"; then
+	if "$bin/$name" "${cmd[@]:1}"; then
 		end=$(date +%s%N)
 		printf '    (%s exited 0 after %d ms)\n\n' "$name" $(((end - start) / 1000000))
 	else

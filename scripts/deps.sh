@@ -6,7 +6,7 @@
 #   scripts/deps.sh            everything `make test` needs
 #   scripts/deps.sh build      only what `make build` / `make run` need
 #   scripts/deps.sh format     clang-format, for `make format`
-#   scripts/deps.sh bench      adds Go and time(1), for bench/run.sh
+#   scripts/deps.sh bench      adds Go, time(1) and wrk, for bench/run.sh
 #
 # Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
@@ -25,7 +25,7 @@ case "${1:-test}" in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${test_pkgs[@]}") ;;
 format) want=(clang-format) ;;
-bench) want=("${build_pkgs[@]}" golang-go time) ;;
+bench) want=("${build_pkgs[@]}" golang-go time wrk) ;;
 *)
 	echo "usage: $0 [build|test|format|bench]" >&2
 	exit 2

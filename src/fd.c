@@ -33,6 +33,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define PD_NIL ((uintptr_t)0)
@@ -59,6 +62,10 @@ struct pd {
 	int fd;
 	uint8_t kind;       /* enum pd_kind; set once, under rmu or wmu */
 	uint8_t registered; /* with the poller; under reg_lock */
+	uint8_t stream;     /* 1: a stream socket or a pipe, 2: not, 0: unknown */
+	uint8_t drained;    /* the last read was short (stream): empty since;
+	                     * under rmu */
+	uint32_t hup;       /* atomic: the poller saw hang-up or an error */
 	uint64_t ref;       /* atomic: REF_CLOSING | REF_DEAD | users */
 	uint32_t closer;    /* goc_close waits here for the last user */
 	uint8_t closer_waits;
@@ -114,6 +121,9 @@ static struct pd *pd_alloc(int fd)
 	pd->fd = fd;
 	pd->kind = PD_UNKNOWN;
 	pd->registered = 0;
+	pd->stream = 0;
+	pd->drained = 0;
+	store_relaxed(&pd->hup, 0);
 	pd->closer_waits = 0;
 	store_relaxed(&pd->rg, PD_NIL);
 	store_relaxed(&pd->wg, PD_NIL);
@@ -366,11 +376,13 @@ static int pd_wait(struct pd *pd, int mode, bool deadlines)
 	return err ? err : pd_error(pd, mode, deadlines);
 }
 
-void goc__pd_ready_key(uint64_t key, bool r, bool w, struct g **list, int *n)
+void goc__pd_ready_key(uint64_t key, bool r, bool w, bool hup, struct g **list, int *n)
 {
 	struct pd *pd = pd_by_index((uint32_t)(key >> 32));
 	if (!pd || load_acquire(&pd->gen) != (uint32_t)key)
 		return; /* the record was reused since */
+	if (hup)
+		store_release(&pd->hup, 1);
 	struct g *gs[2] = {r ? pd_unblock(pd, GOC_READ, true) : NULL,
 	                   w ? pd_unblock(pd, GOC_WRITE, true) : NULL};
 	for (int i = 0; i < 2; i++) {
@@ -439,8 +451,39 @@ int goc__fd_own(int fd)
 
 /* ---- calls -------------------------------------------------------------- */
 
+/* Is there surely nothing to read (see GOC__FD_PLAIN_READ)? Under rmu. */
+static bool pd_surely_empty(struct pd *pd)
+{
+	return pd->drained && !load_acquire(&pd->hup) &&
+	       load_acquire(&pd->rg) != PD_READY;
+}
+
+static bool is_stream(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return false;
+	if (S_ISFIFO(st.st_mode))
+		return true;
+	int type = 0;
+	socklen_t len = sizeof type;
+	return S_ISSOCK(st.st_mode) &&
+	       getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_STREAM;
+}
+
+/* After a plain read of r bytes of n: empty now if it was short. */
+static void pd_note_read(struct pd *pd, int fd, ssize_t r, size_t n)
+{
+	if (!pd->stream)
+		pd->stream = is_stream(fd) ? 1 : 2;
+	pd->drained = pd->stream == 1 && r > 0 && (size_t)r < n;
+}
+
 ssize_t goc__fd_io(int fd, int mode, goc__fd_op op, void *arg)
 {
+	bool plain_read = mode & GOC__FD_PLAIN_READ;
+	mode &= ~GOC__FD_PLAIN_READ;
 	struct pd *pd = pd_get(fd);
 	if (!pd)
 		return -1;
@@ -458,10 +501,14 @@ ssize_t goc__fd_io(int fd, int mode, goc__fd_op op, void *arg)
 		goc_syscall_exit(); /* keeps errno */
 	} else {
 		/* We may park: errno only through goc__os_errno (os.h). */
+		bool skip = plain_read && pd_surely_empty(pd);
 		for (;;) {
-			r = op(fd, arg);
-			if (r >= 0 || goc__os_errno() != EAGAIN)
-				break;
+			if (!skip) {
+				r = op(fd, arg);
+				if (r >= 0 || goc__os_errno() != EAGAIN)
+					break;
+			}
+			skip = false;
 			err = pd_register(pd);
 			if (!err)
 				err = pd_wait(pd, mode, true);
@@ -470,6 +517,11 @@ ssize_t goc__fd_io(int fd, int mode, goc__fd_op op, void *arg)
 				r = -1;
 				break;
 			}
+		}
+		if (plain_read) {
+			int keep = goc__os_errno();
+			pd_note_read(pd, fd, r, ((struct iovec *)arg)->iov_len);
+			goc__os_set_errno(keep);
 		}
 	}
 	err = goc__os_errno();

@@ -40,4 +40,10 @@ typedef ssize_t (*goc__fd_op)(int fd, void *arg);
  * closed by goc_close meanwhile), ETIMEDOUT (the deadline). */
 ssize_t goc__fd_io(int fd, int mode, goc__fd_op op, void *arg) GOC_HIDDEN;
 
+/* With GOC_READ: op is a plain read into the struct iovec arg. After a
+ * short read of a stream socket or a pipe, nothing is left to read until
+ * the poller reports new data, so the next call waits for it first and
+ * saves the read that would fail with EAGAIN. */
+#define GOC__FD_PLAIN_READ 0x100
+
 #endif

@@ -231,22 +231,39 @@ static void tsleeper_resign_locked(struct m *m)
  * and leave it asleep for good. A sleeper that finds the poller taken
  * waits on its note, with the same deadline; tsleeper_wake wakes both
  * ways. */
+static struct m *note_sleeper; /* atomic: the sleeper waiting on its note */
+
 static struct g *sleep_in_poller(struct m *m, int64_t until)
 {
-	int n;
-	uint32_t free = 0;
-	if (cas(&goc__netpoll_blocked, &free, 1)) {
-		struct g *polled = goc__netpoll(until, &n);
-		store_seq(&goc__netpoll_blocked, 0);
-		return polled;
-	}
-	int64_t left = until == INT64_MAX ? -1 : until - nanotime();
-	if (left != 0 && (left > 0 || until == INT64_MAX)) {
+	for (;;) {
+		int n;
+		uint32_t free = 0;
+		if (cas(&goc__netpoll_blocked, &free, 1)) {
+			struct g *polled = goc__netpoll(until, &n);
+			/* Leaving: a sleeper that found us here moves in now, or
+			 * descriptors would go unwatched (Dekker with below). */
+			store_seq(&goc__netpoll_blocked, 0);
+			struct m *next = load_seq(&note_sleeper);
+			if (next && next != m)
+				goc__os_futex_wake(&next->wake, 1);
+			return polled;
+		}
+		int64_t left = until == INT64_MAX ? -1 : until - nanotime();
+		if (left == 0 || (left < 0 && until != INT64_MAX))
+			return NULL;
 		store_seq(&m->note_sleeping, 1);
+		store_seq(&note_sleeper, m);
+		if (load_seq(&goc__netpoll_blocked) == 0) { /* it just left */
+			store_seq(&note_sleeper, NULL);
+			store_relaxed(&m->note_sleeping, 0);
+			continue;
+		}
 		goc__os_futex_wait(&m->wake, M_ASLEEP, left);
+		struct m *self = m;
+		cas(&note_sleeper, &self, NULL);
 		store_relaxed(&m->note_sleeping, 0);
+		return NULL;
 	}
-	return NULL;
 }
 
 /* Sleep as the timer sleeper until `until` or a break. Returns true when

@@ -31,7 +31,7 @@ static ssize_t read_op(int fd, void *arg)
 GOC_API ssize_t goc_read(int fd, void *buf, size_t n)
 {
 	struct iovec v = {buf, n};
-	return goc__fd_io(fd, GOC_READ, read_op, &v);
+	return goc__fd_io(fd, GOC_READ | GOC__FD_PLAIN_READ, read_op, &v);
 }
 
 struct write_state {

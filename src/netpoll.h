@@ -60,7 +60,7 @@ int goc__netpoll_del(int fd) GOC_HIDDEN;
 /* fd.c: the poller found pd's descriptor ready for reading (r) and/or
  * writing (w): wake its waiters. key is what was registered. Goroutines
  * to run are appended to *list. */
-void goc__pd_ready_key(uint64_t key, bool r, bool w, struct g **list,
+void goc__pd_ready_key(uint64_t key, bool r, bool w, bool hup, struct g **list,
                        int *n) GOC_HIDDEN;
 
 #endif

@@ -106,7 +106,8 @@ struct g *goc__netpoll(int64_t until, int *n)
 		uint32_t e = evs[i].events;
 		bool r = e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
 		bool w = e & (EPOLLOUT | EPOLLHUP | EPOLLERR);
-		goc__pd_ready_key(key, r, w, &list, n);
+		bool hup = e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+		goc__pd_ready_key(key, r, w, hup, &list, n);
 	}
 	return list;
 }

@@ -98,6 +98,50 @@ static int read_at_end_of_file_returns_zero(void)
 	return 0;
 }
 
+struct short_then_end {
+	int fd;
+	_Atomic int stage;
+};
+
+static void read_short_then_end(void *arg)
+{
+	struct short_then_end *s = arg;
+	char buf[100];
+	s->stage = goc_read(s->fd, buf, sizeof buf) == 3 ? 1 : -1;
+	s->stage = goc_read(s->fd, buf, sizeof buf) == 0 ? 2 : -2;
+}
+
+/* A short read leaves the descriptor known empty; an end of file that
+ * came with the data must still be seen, waiting or not. */
+static int end_of_file_after_a_short_read_is_seen(void)
+{
+	for (int waiting = 0; waiting < 2; waiting++) {
+		for (int kind = 0; kind < 2; kind++) {
+			int fds[2];
+			if (kind == 0)
+				expect_eq(goc_pipe(fds), 0);
+			else
+				expect_eq(socketpair(AF_UNIX,
+				                     SOCK_STREAM | SOCK_NONBLOCK, 0,
+				                     fds),
+				          0);
+			struct short_then_end s = {fds[0], 0};
+			if (waiting) {
+				spawn(read_short_then_end, &s);
+				goc_sleep(5 * GOC_MILLISECOND);
+			}
+			expect_eq(write(fds[1], "abc", 3), 3);
+			kind == 0 ? goc_close(fds[1]) : close(fds[1]);
+			if (!waiting)
+				spawn(read_short_then_end, &s);
+			eventually(s.stage == 2 || s.stage < 0, 5);
+			expect_eq(s.stage, 2);
+			kind == 0 ? goc_close(fds[0]) : close(fds[0]);
+		}
+	}
+	return 0;
+}
+
 static int write_to_a_gone_reader_fails_with_epipe(void)
 {
 	int fds[2];
@@ -128,6 +172,7 @@ static int calls_on_a_bad_descriptor_fail_with_ebadf(void)
 	expect_eq(test_errno(), EBADF);
 	expect_eq(goc_fd_wait(0, 0, 0), -1);
 	expect_eq(test_errno(), EINVAL);
+	expect_eq(goc_errno(), EINVAL); /* the public accessor */
 	return 0;
 }
 
@@ -556,8 +601,8 @@ static void *thread_read_times_out(void *arg)
 	int64_t t0 = goc_now();
 	goc_set_read_deadline(fd, t0 + 20 * GOC_MILLISECOND);
 	ssize_t r = goc_read(fd, &c, 1);
-	bool ok =
-		r == -1 && test_errno() == ETIMEDOUT && goc_now() - t0 >= 20 * GOC_MILLISECOND;
+	bool ok = r == -1 && test_errno() == ETIMEDOUT &&
+	          goc_now() - t0 >= 20 * GOC_MILLISECOND;
 	goc_syscall_enter(); /* nothing on a plain thread */
 	goc_syscall_exit();
 	return (void *)(intptr_t)ok;
@@ -613,6 +658,7 @@ static const struct test_case cases[] = {
 	CASE(pipe_carries_a_message_between_goroutines),
 	CASE(megabytes_arrive_intact_through_partial_writes),
 	CASE(read_at_end_of_file_returns_zero),
+	CASE(end_of_file_after_a_short_read_is_seen),
 	CASE(write_to_a_gone_reader_fails_with_epipe),
 	CASE(calls_on_a_bad_descriptor_fail_with_ebadf),
 	CASE(read_past_its_deadline_times_out),

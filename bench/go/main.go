@@ -6,7 +6,8 @@
 //	anchors <workload> [-n N]
 //
 // A run prints one line, "<workload> <metric>=<value> ... check=<ok|FAIL>",
-// and exits with status 1 when the check fails.
+// and exits with status 1 when the check fails. The http servers print
+// "listening on HOST:PORT" before it.
 package main
 
 import (
@@ -35,6 +36,9 @@ var workloads = []workload{
 	{"parked", 1_000_000, runParked},
 	{"timers", 100_000, runTimers},
 	{"parallel", 50_000_000, runParallel},
+	{"echo", 1_000_000, runEcho},
+	{"http", 5, runHTTP},
+	{"http_nethttp", 5, runHTTPNetHTTP},
 	{"spinlat", 2_000_000_000, runSpinlat},
 }
 
@@ -67,7 +71,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: anchors <workload> [-n N]\nworkloads:")
 	for _, w := range workloads {
-		fmt.Fprintf(os.Stderr, "  %-9s (default -n %d)\n", w.name, w.defaultN)
+		fmt.Fprintf(os.Stderr, "  %-12s (default -n %d)\n", w.name, w.defaultN)
 	}
 	os.Exit(2)
 }
