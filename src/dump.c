@@ -31,3 +31,10 @@ static void dump_one(struct g *g, void *arg)
 }
 
 void goc__dump_goroutines(void) { goc__allg_each(dump_one, NULL); }
+
+void goc__traceback_panic(void)
+{
+	struct g *g = goc__getg();
+	if (g != NULL && g->id != 0)
+		dump_one(g, NULL);
+}

@@ -189,8 +189,8 @@ static bool pd_tryref(struct pd *pd, int fd, bool *closing)
 	}
 	if (load_relaxed(&pd->fd) == fd)
 		return true;
-	uint64_t left = add_fetch(&pd->ref, (uint64_t)-1);
-	(void)left; /* its own users keep it alive: they drop the last ref */
+	/* Not ours after all: its own users hold it, and drop the last ref. */
+	add_fetch(&pd->ref, (uint64_t)-1);
 	return false;
 }
 
@@ -401,6 +401,15 @@ void goc__pd_ready_key(uint64_t key, bool r, bool w, bool hup, struct g **list, 
 
 /* ---- registration ------------------------------------------------------- */
 
+/* 0, or -1 with errno err, set through os.h: we may have parked. */
+static int result_of(int err)
+{
+	if (!err)
+		return 0;
+	goc__os_set_errno(err);
+	return -1;
+}
+
 /* Register pd's descriptor unless it is (again, if `again`: a record left
  * by a descriptor closed with close() is taken for a new one with its
  * number, whose registration went with the old file). */
@@ -410,7 +419,7 @@ static int pd_register_as(struct pd *pd, bool again)
 	spin_lock(&pd->reg_lock);
 	if (!pd->registered || again) {
 		runtime_ensure(); /* the poller */
-		err = goc__netpoll_add(pd->fd, pd, pd_key(pd));
+		err = goc__netpoll_add(pd->fd, pd_key(pd));
 		if (err == EEXIST)
 			err = 0;
 		pd->registered = err == 0;
@@ -442,11 +451,7 @@ int goc__fd_own(int fd)
 	if (!err)
 		store_relaxed(&pd->kind, PD_OWNED);
 	pd_unref(pd);
-	if (err) {
-		goc__os_set_errno(err); /* we may have parked: os.h */
-		return -1;
-	}
-	return 0;
+	return result_of(err);
 }
 
 /* ---- calls -------------------------------------------------------------- */
@@ -645,11 +650,7 @@ GOC_API int goc_fd_wait(int fd, int events, int64_t timeout)
 	if (events & GOC_READ)
 		goc_mutex_unlock(&pd->rmu);
 	pd_unref(pd);
-	if (err) {
-		goc__os_set_errno(err); /* we may have parked: os.h */
-		return -1;
-	}
-	return 0;
+	return result_of(err);
 }
 
 /* ---- deadlines ---------------------------------------------------------- */
@@ -719,11 +720,7 @@ static int set_deadline(int fd, int modes, int64_t when)
 		spin_unlock(&pd->reg_lock);
 	}
 	pd_unref(pd);
-	if (err) {
-		goc__os_set_errno(err); /* we may have parked: os.h */
-		return -1;
-	}
-	return 0;
+	return result_of(err);
 }
 
 GOC_API int goc_set_deadline(int fd, int64_t when)

@@ -52,9 +52,10 @@ static inline struct g *goc__netpoll_check(int *n)
 	return goc__netpoll(0, n);
 }
 
-/* Register fd (edge-triggered, read and write) for pd / take it out.
+/* Register fd (edge-triggered, read and write; events carry key) / take
+ * it out.
  * 0 or an errno value. */
-int goc__netpoll_add(int fd, struct pd *pd, uint64_t key) GOC_HIDDEN;
+int goc__netpoll_add(int fd, uint64_t key) GOC_HIDDEN;
 int goc__netpoll_del(int fd) GOC_HIDDEN;
 
 /* fd.c: the poller found pd's descriptor ready for reading (r) and/or

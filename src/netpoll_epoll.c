@@ -44,9 +44,8 @@ void goc__netpoll_init(void)
 		goc__fatal("netpoll: cannot register the eventfd");
 }
 
-int goc__netpoll_add(int fd, struct pd *pd, uint64_t key)
+int goc__netpoll_add(int fd, uint64_t key)
 {
-	(void)pd;
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		.data.u64 = key,

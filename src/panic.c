@@ -22,7 +22,9 @@ GOC_API _Noreturn void goc_panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt ? fmt : "(null)", ap);
 	va_end(ap);
 	fflush(stdout);
-	fprintf(stderr, "panic: %s [goroutine %lld]\n", msg, (long long)goc_id());
+	fprintf(stderr, "panic: %s [goroutine %lld]\n\n", msg, (long long)goc_id());
+	fflush(stderr);
+	goc__traceback_panic();
 	exit(2);
 }
 

@@ -555,6 +555,9 @@ void goc__allg_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
 /* "goroutine 7 [chan receive]:" for every goroutine, Go's format, with
  * write(2) only. */
 void goc__dump_goroutines(void) GOC_HIDDEN;
+/* The traceback that follows an unrecovered panic's lines (the failing
+ * goroutine, or more as GOC_TRACEBACK says); the caller then exits. */
+void goc__traceback_panic(void) GOC_HIDDEN;
 
 /* ---- stack.c: stacks ----
  * A stack is known by the struct g in its top bytes. alloc reserves one;

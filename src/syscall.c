@@ -95,9 +95,19 @@ void goc__handoffp(struct p *p)
 		return;
 	}
 	spin_lock(&goc__sched.lock);
-	goc__pidle_put(p);
-	goc__check_dead(); /* the last P to go idle may be this one */
+	/* goc_maxprocs may have marked it retiring since we took it: then it
+	 * must not go idle (the resize waits for it to retire): an M
+	 * retires it. */
+	bool retiring = p_status(p) == P_RETIRING;
+	if (!retiring) {
+		goc__pidle_put(p);
+		goc__check_dead(); /* the last P to go idle may be this one */
+	}
 	spin_unlock(&goc__sched.lock);
+	if (retiring) {
+		goc__startm(p, false);
+		return;
+	}
 	int64_t first = load_relaxed(&p->timers.first);
 	if (first)
 		goc__timers_wake(first, false);

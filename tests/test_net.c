@@ -438,8 +438,8 @@ static int malformed_addresses_are_einval(void)
 	static const char *const bad[][2] = {
 		{"tcp", ""},
 		{"tcp", "127.0.0.1"},
-		{"tcp", "1.2.3.4:99999"},
-		{"tcp", "1.2.3.4:65536"},
+		{"tcp", "127.0.0.1:99999"},
+		{"tcp", "127.0.0.1:65536"},
 		{"tcp", "[::1"},
 		{"tcp", "[::1]"},
 		{"tcp", "[::1]x:80"},

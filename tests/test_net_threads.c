@@ -18,17 +18,23 @@
 
 /* ---- name lookups ---- */
 
-static void listen_and_dial_localhost(void *done)
+/* Listen on host, dial it, accept, exchange and close. */
+static void tcp_round_trip(const char *network, const char *host)
 {
-	char buf[64];
-	int l = must_listen("tcp4", "localhost:0");
-	int c = must_dial("tcp4", hostport(buf, sizeof buf, "localhost", local_port(l)),
-	                  0);
+	char buf[64], addr[64];
+	snprintf(addr, sizeof addr, "%s:0", host);
+	int l = must_listen(network, addr);
+	int c = must_dial(network, hostport(buf, sizeof buf, host, local_port(l)), 0);
 	int s = must_accept(l);
 	expect_exchange(c, s);
 	goc_close(c);
 	goc_close(s);
 	goc_close(l);
+}
+
+static void listen_and_dial_localhost(void *done)
+{
+	tcp_round_trip("tcp4", "localhost");
 	goc_wg_done(done);
 }
 
@@ -181,14 +187,7 @@ static int echo_server_serves_many_clients_at_once(void)
 static void round_trip_here(void)
 {
 	char buf[64];
-	int l = must_listen("tcp", "127.0.0.1:0");
-	int c = must_dial("tcp", hostport(buf, sizeof buf, "127.0.0.1", local_port(l)),
-	                  0);
-	int s = must_accept(l);
-	expect_exchange(c, s);
-	goc_close(c);
-	goc_close(s);
-	goc_close(l);
+	tcp_round_trip("tcp", "127.0.0.1");
 	int u = must_listen("udp", "127.0.0.1:0");
 	int uc = must_dial("udp", hostport(buf, sizeof buf, "127.0.0.1", local_port(u)),
 	                   0);
@@ -199,7 +198,7 @@ static void round_trip_here(void)
 	if (!resolves_localhost())
 		return;
 	/* A name, looked up here or (under a timeout) apart. */
-	l = must_listen("tcp4", "localhost:0");
+	int l = must_listen("tcp4", "localhost:0");
 	hostport(buf, sizeof buf, "localhost", local_port(l));
 	goc_close(must_dial("tcp4", buf, 0));
 	goc_close(must_dial("tcp4", buf, 10 * GOC_SECOND));
