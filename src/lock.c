@@ -75,6 +75,21 @@ static void wait_for_p(struct m *m)
 	spin_unlock(&goc__sched.lock);
 }
 
+/* preempt.c: the same wait, inside the preemption signal handler. The M
+ * is not idle (its goroutine is queued, runnable): not counted as one, and
+ * no deadlock check, which could read /proc through malloc. */
+void goc__lockedm_wait_in_handler(struct m *m)
+{
+	while (load_acquire(&m->wake) != M_WAKE_WITH_P)
+		goc__os_futex_wait(&m->wake, load_relaxed(&m->wake), -1);
+	spin_lock(&goc__sched.lock);
+	store_relaxed(&m->wake, M_ASLEEP);
+	m->p = m->nextp;
+	m->nextp = NULL;
+	store_release(&m->p->m, m);
+	spin_unlock(&goc__sched.lock);
+}
+
 _Noreturn static void exit_locked_thread(struct m *m)
 {
 	m->locked_exit = false;

@@ -121,8 +121,11 @@ void goc__os_signal_altstack_restore(void) GOC_HIDDEN;
 void goc__os_signal_preempt_install(void (*fn)(void)) GOC_HIDDEN;
 void goc__os_thread_preempt(int tid) GOC_HIDDEN;
 int goc__os_thread_id(void) GOC_HIDDEN;
-/* Is thread tid running or ready to run (not asleep in the kernel)? */
-bool goc__os_thread_on_cpu(int tid) GOC_HIDDEN;
+/* What thread tid is doing: running or ready to run, asleep in a futex
+ * (a lock, a condition variable: a call that SA_RESTART restarts), or
+ * anything else (another system call, stopped, gone). */
+enum os_thread_state { OS_THREAD_ON_CPU, OS_THREAD_IN_FUTEX, OS_THREAD_OTHER };
+enum os_thread_state goc__os_thread_state(int tid) GOC_HIDDEN;
 
 /* ---- output ---------------------------------------------------------- */
 

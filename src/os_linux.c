@@ -195,21 +195,37 @@ int goc__os_thread_count(void)
 	return n;
 }
 
-bool goc__os_thread_on_cpu(int tid)
+/* Reads /proc/self/task/<tid>/<file> into buf (NUL-terminated); no
+ * stdio, as sysmon may run while another thread holds its locks. */
+static bool read_task_file(int tid, const char *file, char *buf, size_t size)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, file);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	char buf[256];
-	ssize_t len = read(fd, buf, sizeof buf - 1);
+	ssize_t len = read(fd, buf, size - 1);
 	close(fd);
 	if (len <= 0)
 		return false;
 	buf[len] = 0;
+	return true;
+}
+
+enum os_thread_state goc__os_thread_state(int tid)
+{
+	char buf[256];
+	if (!read_task_file(tid, "stat", buf, sizeof buf))
+		return OS_THREAD_OTHER;
 	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
-	return s && s[1] == ' ' && s[2] == 'R';
+	if (!s || s[1] != ' ')
+		return OS_THREAD_OTHER;
+	if (s[2] == 'R')
+		return OS_THREAD_ON_CPU;
+	if (s[2] != 'S' || !read_task_file(tid, "syscall", buf, sizeof buf))
+		return OS_THREAD_OTHER;
+	/* "202 0x… …": the call it sleeps in, by number */
+	return strtol(buf, NULL, 10) == SYS_futex ? OS_THREAD_IN_FUTEX : OS_THREAD_OTHER;
 }
 
 /* ---- signals --------------------------------------------------------- */

@@ -313,6 +313,12 @@ struct m {
 	                      * switch in progress, a ready, a spawn
 	                      * (preempt.c must not take the P then) */
 	int32_t tid;            /* the thread's id, for preemption signals */
+	/* sysmon's preemption request (preempt.c), written before the signal:
+	 * the P it means, that P's schedtick then, and whether the thread
+	 * slept in the kernel (then it only lets the P go). */
+	struct p *preempt_p;
+	uint64_t preempt_tick;
+	uint32_t preempt_asleep;
 	struct g *lockedg;      /* goc_lock_thread: the one goroutine it runs */
 	struct g *handoff_g;    /* taken from the queue but locked to another M:
 	                      * g0 hands it over (sched.c) */
@@ -477,6 +483,7 @@ void goc__yield(void) GOC_HIDDEN; /* goc_yield */
  * ended); hand g, locked to another M, to that M with our P. */
 struct g *goc__lockedm_wait(struct m *m) GOC_HIDDEN;
 void goc__lockedm_start(struct m *m, struct g *g) GOC_HIDDEN;
+void goc__lockedm_wait_in_handler(struct m *m) GOC_HIDDEN;
 /* Give a P that no M holds to one that runs it, or to the idle list. */
 void goc__handoffp(struct p *p) GOC_HIDDEN;
 /* Switch from the running goroutine cur to the M's g0, which runs
@@ -533,7 +540,7 @@ bool goc__retake(int64_t now) GOC_HIDDEN;
 /* preempt.c: install the preemption signal (once); ask the M running p to
  * let it go (sysmon). */
 void goc__preempt_init(void) GOC_HIDDEN;
-void goc__preempt(struct p *p) GOC_HIDDEN;
+void goc__preempt(struct p *p, uint64_t tick) GOC_HIDDEN;
 extern bool goc__async_preempt_off GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;

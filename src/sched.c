@@ -351,6 +351,9 @@ static void prefetch_frames(struct g *g)
 		__builtin_prefetch(sp + i * CACHE_LINE);
 }
 
+/* Sleepers whose time has come: each runs next, pushing the one before
+ * to the queue's tail, as Go's timers ready goroutines (a sleeper does
+ * not wait behind goroutines that compute). */
 void goc__ready_many(struct g *const *gs, int n)
 {
 	struct p *p = goc__getm()->p; /* timers run only on Ms holding a P */
@@ -358,8 +361,9 @@ void goc__ready_many(struct g *const *gs, int n)
 		struct g *g = gs[i];
 		g_set_status(g, G_RUNNABLE);
 		prefetch_frames(g);
-		if (unlikely(!goc__runq_put(p, &g->node)))
-			goc__runq_spill(p, &g->node);
+		struct g *pushed = xchg(&p->runnext, g);
+		if (pushed && unlikely(!goc__runq_put(p, &pushed->node)))
+			goc__runq_spill(p, &pushed->node);
 	}
 	goc__sysmon_watch();
 }
@@ -600,6 +604,17 @@ GOC_API int64_t goc_id(void)
 /* ---- finding work (g0) ------------------------------------------------- */
 
 /* Take from the global queue: one to run and a fair share into p's deque. */
+/* Is the global queue's head a goroutine bound to a thread (locked, or
+ * preempted: preempt.c)? Such goroutines are taken one at a time: each
+ * goes to its own thread anyway, and preempted ones so take turns, in
+ * the queue's order, at every processor, not in batches at one. Under
+ * sched.lock. */
+static bool bound_next(void)
+{
+	struct gnode *head = goc__sched.gq_head;
+	return head && head->kind == NODE_G && ((struct g *)head)->lockedm;
+}
+
 static struct gnode *globq_take(struct p *p)
 {
 	if (load_relaxed(&goc__sched.gq_size) == 0)
@@ -609,7 +624,7 @@ static struct gnode *globq_take(struct p *p)
 	if (n > RUNQ_SIZE / 2)
 		n = RUNQ_SIZE / 2;
 	struct gnode *node = goc__globq_get_locked();
-	for (int64_t i = 1; node && i < n; i++) {
+	for (int64_t i = 1; node && i < n && !bound_next(); i++) {
 		struct gnode *more = goc__globq_get_locked();
 		if (!more)
 			break;

@@ -7,7 +7,9 @@
  */
 #include "helpers.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/time.h>
 
 static _Atomic bool stop;
 
@@ -124,10 +126,36 @@ static int shrink_returns_while_goroutines_spin(void)
 	return 0;
 }
 
+/* With goc_maxprocs(1), goroutines compute one at a time even when
+ * preempted (each waits its turn for the processor), so the process uses
+ * about one CPU however many spin. */
+static int one_processor_bounds_parallelism_with_preemption(void)
+{
+	if (cpu_count() < 2)
+		test_skip("needs two CPUs to run in parallel at all");
+	if (TEST_TSAN)
+		test_skip("under TSan a preempted goroutine runs beside the processor");
+	goc_maxprocs(1);
+	static _Atomic uint64_t work[4];
+	for (int i = 0; i < 4; i++)
+		spawn(spin, &work[i]);
+	goc_sleep(50 * GOC_MILLISECOND); /* every one preempted at least once */
+	int64_t wall0 = goc_now(), cpu0 = process_cpu_time();
+	goc_sleep(500 * GOC_MILLISECOND);
+	int64_t wall = goc_now() - wall0, cpu = process_cpu_time() - cpu0;
+	atomic_store(&stop, true);
+	/* Two CPUs' worth if preempted goroutines ran beside the processor. */
+	expect(cpu < wall * 13 / 10, "%lld ms of CPU in %lld ms",
+	       (long long)(cpu / GOC_MILLISECOND), (long long)(wall / GOC_MILLISECOND));
+	return 0;
+}
+
 /* ---- safety: preempted in the middle of libc and of a pthread mutex ---- */
 
 static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic long counter;
+static goc_mutex goc_shared;
+static long goc_counter;
 
 static void soak(void *arg)
 {
@@ -143,6 +171,12 @@ static void soak(void *arg)
 			pthread_mutex_lock(&shared);
 			counter++;
 			pthread_mutex_unlock(&shared);
+			/* and in goc's own code, its locks and switches */
+			goc_mutex_lock(&goc_shared);
+			goc_counter++;
+			goc_mutex_unlock(&goc_shared);
+			if (i % 10 == 0)
+				goc_yield();
 		}
 	}
 	goc_wg_done(wg);
@@ -159,6 +193,40 @@ static int soak_in_malloc_stdio_and_a_pthread_mutex(void)
 		goc_wg_wait(&wg);
 	}
 	expect(atomic_load(&counter) > 0, "no progress");
+	return 0;
+}
+
+/* A program's own signal handler, async-signal-safe, runs on the
+ * interrupted threads as often as the timer fires while goroutines are
+ * preempted; nothing fails with EINTR inside goc. */
+static _Atomic int alarms; /* lock-free: async-signal-safe */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	atomic_fetch_add_explicit(&alarms, 1, memory_order_relaxed);
+}
+
+static int a_program_signal_handler_beside_preemption(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval every_ms = {{0, 1000}, {0, 1000}};
+	setitimer(ITIMER_REAL, &every_ms, NULL);
+	goc_maxprocs(1);
+	static _Atomic uint64_t work[2];
+	spawn(spin, &work[0]);
+	spawn(spin, &work[1]);
+	int64_t late[50];
+	wake_lateness(late, 50);
+	atomic_store(&stop, true);
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+	eventually(atomic_load(&work[0]) != 0 && atomic_load(&work[1]) != 0, 10);
+	expect(atomic_load(&alarms) > 0, "no alarm handled");
+	expect(late[25] < 20 * GOC_MILLISECOND, "median wake %lld us late",
+	       (long long)(late[25] / 1000));
 	return 0;
 }
 
@@ -181,6 +249,8 @@ static const struct test_case cases[] = {
 	CASE(four_spinners_share_one_processor),
 	CASE(four_spinners_share_two_processors),
 	CASE(shrink_returns_while_goroutines_spin),
+	CASE(one_processor_bounds_parallelism_with_preemption),
+	CASE(a_program_signal_handler_beside_preemption),
 	CASE(soak_in_malloc_stdio_and_a_pthread_mutex, .timeout = 90),
 	CASE(asyncpreemptoff_keeps_it_off, .env = {"GOC_DEBUG=asyncpreemptoff=1"}),
 };
