@@ -225,7 +225,8 @@ enum os_thread_state goc__os_thread_state(int tid)
 	if (s[2] != 'S' || !read_task_file(tid, "syscall", buf, sizeof buf))
 		return OS_THREAD_OTHER;
 	/* "202 0x… …": the call it sleeps in, by number */
-	return strtol(buf, NULL, 10) == SYS_futex ? OS_THREAD_IN_FUTEX : OS_THREAD_OTHER;
+	return strtol(buf, NULL, 10) == SYS_futex ? OS_THREAD_IN_FUTEX
+	                                          : OS_THREAD_OTHER;
 }
 
 /* ---- signals --------------------------------------------------------- */

@@ -10,7 +10,10 @@
 __thread int32_t goc__locks_held __attribute__((tls_model("initial-exec")));
 
 #if !defined(__x86_64__) && !defined(__aarch64__)
-__attribute__((noinline)) int32_t *goc__locks_held_here(void) { return &goc__locks_held; }
+__attribute__((noinline)) int32_t *goc__locks_held_here(void)
+{
+	return &goc__locks_held;
+}
 #endif
 
 /* Spin with pause a while (the holder is running and about to release),

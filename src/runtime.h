@@ -304,15 +304,15 @@ struct m {
 	uint32_t status;     /* enum m_status; atomic (m_set_status) */
 	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
 	/* Scheduling policy, owner only (sched.c): */
-	bool ran_stolen;        /* running a goroutine it stole, until it switches */
-	bool contended;         /* that goroutine parked on a lock: steal no more
+	bool ran_stolen;     /* running a goroutine it stole, until it switches */
+	bool contended;      /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
-	int32_t in_timer;       /* running a timer's function (time.c) */
-	bool in_syscall;        /* between goc_syscall_enter and exit (syscall.c) */
-	int32_t preempt_off;    /* > 0 while goroutine code here uses the P: a
+	int32_t in_timer;    /* running a timer's function (time.c) */
+	bool in_syscall;     /* between goc_syscall_enter and exit (syscall.c) */
+	int32_t preempt_off; /* > 0 while goroutine code here uses the P: a
 	                      * switch in progress, a ready, a spawn
 	                      * (preempt.c must not take the P then) */
-	int32_t tid;            /* the thread's id, for preemption signals */
+	int32_t tid;         /* the thread's id, for preemption signals */
 	/* sysmon's preemption request (preempt.c), written before the signal:
 	 * the P it means, that P's schedtick then, and whether the thread
 	 * slept in the kernel (then it only lets the P go). */

@@ -43,7 +43,7 @@ static void after_syscall_no_p(struct m *m, struct g *g, void *arg)
 	(void)arg;
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put(&g->node);
-	if (!m->lockedg) /* a locked M waits for its goroutine (lock.c) */
+	if (!m->lockedg)       /* a locked M waits for its goroutine (lock.c) */
 		goc__stopm(m); /* returns holding a P; the scheduler goes on */
 }
 
