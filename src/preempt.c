@@ -85,7 +85,7 @@ static void wait_for_turn(struct m *m, struct p *p)
 		m->lockedg = g;
 	}
 	g_set_status(g, G_RUNNABLE);
-	goc__globq_put(&g->node);
+	goc__globq_put_preempted(g);
 	detach_p(m, p);
 	goc__lockedm_wait_in_handler(m);
 	g_set_status(g, G_RUNNING);

@@ -604,15 +604,13 @@ GOC_API int64_t goc_id(void)
 /* ---- finding work (g0) ------------------------------------------------- */
 
 /* Take from the global queue: one to run and a fair share into p's deque. */
-/* Is the global queue's head a goroutine bound to a thread (locked, or
- * preempted: preempt.c)? Such goroutines are taken one at a time: each
- * goes to its own thread anyway, and preempted ones so take turns, in
- * the queue's order, at every processor, not in batches at one. Under
- * sched.lock. */
-static bool bound_next(void)
+/* Is node a goroutine bound to a thread (locked, or preempted:
+ * preempt.c)? Such goroutines leave the global queue one at a time: each
+ * goes to its own thread anyway, and preempted ones so take turns, in the
+ * queue's order, at every processor, not in batches at one. */
+static bool bound(struct gnode *node)
 {
-	struct gnode *head = goc__sched.gq_head;
-	return head && head->kind == NODE_G && ((struct g *)head)->lockedm;
+	return node && node->kind == NODE_G && ((struct g *)node)->lockedm;
 }
 
 static struct gnode *globq_take(struct p *p)
@@ -624,7 +622,10 @@ static struct gnode *globq_take(struct p *p)
 	if (n > RUNQ_SIZE / 2)
 		n = RUNQ_SIZE / 2;
 	struct gnode *node = goc__globq_get_locked();
-	for (int64_t i = 1; node && i < n && !bound_next(); i++) {
+	/* A bound one takes our P with it: what we took besides would wait
+	 * behind it on our queue, a whole time slice. */
+	for (int64_t i = 1; node && !bound(node) && i < n && !bound(goc__sched.gq_head);
+	     i++) {
 		struct gnode *more = goc__globq_get_locked();
 		if (!more)
 			break;

@@ -36,23 +36,33 @@
 #define PREEMPT_RETRY (1 * GOC_MILLISECOND)   /* the handler may decline */
 #define PREEMPT_FOR_WAKE (1 * GOC_MILLISECOND)
 
+/* Goroutines wait on the global queue that are not there by preemption
+ * (woken from a plain thread or by a P going away), and no P is idle to
+ * take them. */
+static bool woken_work_waits(void)
+{
+	return load_relaxed(&goc__sched.npidle) == 0 &&
+	       load_relaxed(&goc__sched.gq_size) > load_relaxed(&goc__sched.gq_preempted);
+}
+
 /* A goroutine that has run PREEMPT_AFTER without its P scheduling gives
  * the P up (preempt.c); so does one that has run PREEMPT_FOR_WAKE while
- * a timer of its P is due or a goroutine just woken waits to run next
- * (runnext, where timers and hand-offs put them): a sleeper would
- * otherwise wait out the whole slice, as in Go. */
+ * a timer of its P is due, a goroutine just woken waits to run next
+ * (runnext, where timers and hand-offs put them) or on the global queue:
+ * a sleeper would otherwise wait out the whole slice, as in Go. */
 static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
 {
 	uint32_t status = p_status(p);
 	if ((status != P_RUNNING && status != P_RETIRING) ||
 	    now - p->sysmon_preempt_when < PREEMPT_RETRY)
 		return false;
-	if (stuck_for >= PREEMPT_AFTER)
-		return true;
+	if (stuck_for >= PREEMPT_AFTER || status == P_RETIRING)
+		return true; /* goc_maxprocs waits for a retiring one */
 	if (stuck_for < PREEMPT_FOR_WAKE)
 		return false;
 	int64_t first = load_relaxed(&p->timers.first);
-	return (first != 0 && first <= now) || load_relaxed(&p->runnext) != NULL;
+	return (first != 0 && first <= now) || load_relaxed(&p->runnext) != NULL ||
+	       woken_work_waits();
 }
 
 /* Look at every P; true if some work waits that an idle P could take: a
