@@ -189,7 +189,7 @@ struct g {
 	uint8_t wait_reason; /* enum wait_reason; set before parking */
 	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
 	uint8_t is_main;
-	uint8_t canary; /* slot guarded by a canary word (stack.c) */
+	uint8_t canary;    /* slot guarded by a canary word (stack.c) */
 	uint8_t preempted; /* queued by preemption, waits its turn (preempt.c);
 	                    * under sched.lock */
 
@@ -371,7 +371,7 @@ struct sched {
 
 	/* Global run queue: overflow, yields, goroutines from other threads. */
 	struct gnode *gq_head, *gq_tail;
-	int64_t gq_size; /* atomic (read without the lock) */
+	int64_t gq_size;      /* atomic (read without the lock) */
 	int64_t gq_preempted; /* atomic: of those, goroutines preemption queued */
 
 	int64_t goid_gen;    /* atomic; ids handed out in batches */
@@ -501,7 +501,7 @@ int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 
 /* ---- runq.c: run queues ---- */
 
-void goc__globq_put(struct gnode *n) GOC_HIDDEN; /* takes sched.lock */
+void goc__globq_put(struct gnode *n) GOC_HIDDEN;       /* takes sched.lock */
 void goc__globq_put_preempted(struct g *g) GOC_HIDDEN; /* takes sched.lock */
 void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
 struct gnode *goc__globq_get_locked(void) GOC_HIDDEN;

@@ -42,7 +42,8 @@
 static bool woken_work_waits(void)
 {
 	return load_relaxed(&goc__sched.npidle) == 0 &&
-	       load_relaxed(&goc__sched.gq_size) > load_relaxed(&goc__sched.gq_preempted);
+	       load_relaxed(&goc__sched.gq_size) >
+	               load_relaxed(&goc__sched.gq_preempted);
 }
 
 /* A goroutine that has run PREEMPT_AFTER without its P scheduling gives
