@@ -564,10 +564,14 @@ void goc_unlock_thread(void);
 
 /*
  * Preemption: a goroutine that computes for about 10 ms without a goc call
- * loses its processor to the goroutines queued behind it: the processor
- * goes to another thread, and the goroutine runs on in its own thread,
- * beside the processors, until its next call that waits (as after a
- * blocking system call). GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ * (1 ms when a timer is due or a woken goroutine waits) gives its
+ * processor to the goroutines queued behind it, and waits its turn for
+ * one, on its own thread, keeping its stack and any lock it holds; then it
+ * computes on. goc_maxprocs still bounds how many goroutines compute at
+ * once. A goroutine whose thread sleeps in a lock (a pthread mutex held
+ * by a preempted one) lets its processor go too. Preemption is a signal
+ * (SIGURG, as in Go): a program's own SIGURG handler would take it away.
+ * GOC_DEBUG=asyncpreemptoff=1 turns it off.
  */
 
 #ifdef __cplusplus
