@@ -367,7 +367,7 @@ static int close_of_a_blocking_descriptor_waits_for_the_call(void)
 	expect_eq(pipe(fds), 0);
 	struct blocking_reader b = {fds[0], false, 0};
 	spawn(read_blocking, &b);
-	eventually(b.started, 5); /* a loaded machine may start it late */
+	eventually(b.started, 5);        /* a loaded machine may start it late */
 	goc_sleep(20 * GOC_MILLISECOND); /* it is in read(2) now */
 	expect_eq(goc_close(fds[0]), 0); /* returns at once */
 	expect(fcntl(fds[0], F_GETFD) != -1, "closed under the call");
