@@ -76,7 +76,7 @@ static void detach_p(struct m *m, struct p *p)
  * until whoever takes the goroutine hands us a P (lock.c's hand-over).
  * Queued first: the thread given our P must find it there, or it may go
  * idle with the goroutine about to be queued. */
-static void wait_for_turn(struct m *m, struct p *p)
+static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 {
 	struct g *g = m->curg;
 	bool bind = !g->lockedm; /* goc_lock_thread binds it already */
@@ -86,8 +86,10 @@ static void wait_for_turn(struct m *m, struct p *p)
 	}
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put_preempted(g);
-	detach_p(m, p);
+	if (p)
+		detach_p(m, p);
 	goc__lockedm_wait_in_handler(m);
+	store_relaxed(&m->preempt_pless, 0);
 	g_set_status(g, G_RUNNING);
 	if (bind) {
 		g->lockedm = NULL;
@@ -103,7 +105,13 @@ static void on_preempt(void)
 	if (!m || !m->curg || m->preempt_off || m->in_syscall)
 		return;
 	struct p *p = m->p;
-	if (!p || p != load_relaxed(&m->preempt_p) ||
+	if (!p) { /* computing without one since step 3: wait for one */
+		if (load_relaxed(&m->preempt_pless) && !load_relaxed(&m->preempt_p) &&
+		    *locks_held_here() == 0)
+			wait_for_turn(m, NULL);
+		return;
+	}
+	if (p != load_relaxed(&m->preempt_p) ||
 	    load_relaxed(&p->schedtick) != load_relaxed(&m->preempt_tick))
 		return; /* it scheduled since sysmon asked */
 	uint32_t status = p_status(p);
@@ -111,9 +119,12 @@ static void on_preempt(void)
 		return;
 	/* Asleep, it only lets the P go, which holding locks does not hinder
 	 * (goc code that called into libc with a lock held may sleep there). */
-	if (load_relaxed(&m->preempt_asleep) || HANDLER_DEFERRED)
+	if (HANDLER_DEFERRED) {
 		detach_p(m, p);
-	else if (*locks_held_here() == 0)
+	} else if (load_relaxed(&m->preempt_asleep)) {
+		detach_p(m, p);
+		store_relaxed(&m->preempt_pless, 1); /* sysmon watches it */
+	} else if (*locks_held_here() == 0)
 		wait_for_turn(m, p);
 }
 
@@ -137,6 +148,32 @@ void goc__preempt_init(void)
 	goc__async_preempt_off = debug_set("asyncpreemptoff");
 	if (!goc__async_preempt_off)
 		goc__os_signal_preempt_install(on_preempt);
+}
+
+/* sysmon: threads whose goroutine computes without a P since its P was
+ * taken while it slept in a futex (step 3) are asked to wait for one,
+ * once they have run PLESS_GRACE without a goc switch. */
+#define PLESS_GRACE (1 * GOC_MILLISECOND)
+
+void goc__preempt_pless(int64_t now)
+{
+	for (struct m *m = load_acquire(&goc__sched.allm); m; m = m->alllink) {
+		if (!load_relaxed(&m->preempt_pless) || load_relaxed(&m->p)) {
+			m->sysmon_pless_when = 0;
+			continue;
+		}
+		if (!m->sysmon_pless_when)
+			m->sysmon_pless_when = now;
+		if (now - m->sysmon_pless_when < PLESS_GRACE)
+			continue;
+		int tid = load_relaxed(&m->tid);
+		if (goc__os_thread_state(tid) != OS_THREAD_ON_CPU)
+			continue;
+		m->sysmon_pless_when = now; /* ask again after a grace */
+		store_relaxed(&m->preempt_asleep, 0);
+		store_release(&m->preempt_p, NULL);
+		goc__os_thread_preempt(tid);
+	}
 }
 
 /* sysmon: p has not scheduled for PREEMPT_AFTER; tick is its schedtick. */

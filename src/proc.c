@@ -61,11 +61,16 @@ static void m_init_thread(struct m *m)
 	m->rand = (uint32_t)m->id * 2654435761u + 1;
 }
 
+/* Ms are never freed: sysmon walks them all (sched.allm). */
 static struct m *m_alloc(void)
 {
 	struct m *m = goc__mem_alloc(sizeof *m);
 	if (!m)
 		goc__fatal("out of memory allocating a thread");
+	spin_lock(&goc__sched.lock);
+	m->alllink = goc__sched.allm;
+	store_release(&goc__sched.allm, m);
+	spin_unlock(&goc__sched.lock);
 	return m;
 }
 

@@ -321,14 +321,19 @@ struct m {
 	struct p *preempt_p;
 	uint64_t preempt_tick;
 	uint32_t preempt_asleep;
-	struct g *lockedg;      /* goc_lock_thread: the one goroutine it runs */
-	struct g *handoff_g;    /* taken from the queue but locked to another M:
+	/* atomic: its P was taken while it slept in a futex; its goroutine
+	 * computes without one (preempt.c), until its next switch */
+	uint32_t preempt_pless;
+	int64_t sysmon_pless_when; /* sysmon only: when it first saw that */
+	struct m *alllink;         /* sched.allm: every M, never freed */
+	struct g *lockedg;         /* goc_lock_thread: the one goroutine it runs */
+	struct g *handoff_g;       /* taken from the queue but locked to another M:
 	                      * g0 hands it over (sched.c) */
-	bool locked_exit;       /* that goroutine ended locked: the thread goes */
-	bool main_thread;       /* the thread of goc_main: never exits */
-	uint32_t note_sleeping; /* atomic: the timer sleeper waits on its note,
+	bool locked_exit;          /* that goroutine ended locked: the thread goes */
+	bool main_thread;          /* the thread of goc_main: never exits */
+	uint32_t note_sleeping;    /* atomic: the timer sleeper waits on its note,
 	                         * not in the poller (idle.c) */
-	struct g *polled;       /* goroutines the poller readied, to run once
+	struct g *polled;          /* goroutines the poller readied, to run once
 	                   * this M holds a P again (idle.c) */
 	int32_t id;
 
@@ -373,6 +378,7 @@ struct sched {
 	struct gnode *gq_head, *gq_tail;
 	int64_t gq_size;      /* atomic (read without the lock) */
 	int64_t gq_preempted; /* atomic: of those, goroutines preemption queued */
+	struct m *allm;       /* every M ever made (alllink); pushed under the lock */
 
 	int64_t goid_gen;    /* atomic; ids handed out in batches */
 	int64_t ext_spawned; /* atomic; goroutines started off any P */
@@ -545,6 +551,7 @@ bool goc__retake(int64_t now) GOC_HIDDEN;
  * let it go (sysmon). */
 void goc__preempt_init(void) GOC_HIDDEN;
 void goc__preempt(struct p *p, uint64_t tick) GOC_HIDDEN;
+void goc__preempt_pless(int64_t now) GOC_HIDDEN;
 extern bool goc__async_preempt_off GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;

@@ -89,7 +89,8 @@ static struct m *finish_switch(void)
 	}
 	if (likely(m->p))
 		check_timers(m->p);
-	preempt_enable(m); /* taken by whoever switched to us */
+	store_relaxed(&m->preempt_pless, 0); /* switched: see preempt.c */
+	preempt_enable(m);                   /* taken by whoever switched to us */
 	return m;
 }
 

@@ -227,6 +227,8 @@ static void *sysmon_main(void *arg)
 		ask_fairness();
 		int64_t now = nanotime();
 		in_calls = goc__retake(now);
+		if (!goc__async_preempt_off)
+			goc__preempt_pless(now);
 		poll_if_forgotten(now);
 		queued = false;
 		if ((find_stale_work(nanotime(), &queued) || timers_overdue() ||

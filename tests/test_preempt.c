@@ -150,6 +150,56 @@ static int one_processor_bounds_parallelism_with_preemption(void)
 	return 0;
 }
 
+/* Computes mostly inside a pthread mutex that others want: a preempted
+ * holder waits its turn holding it, while the others sleep on it in the
+ * kernel (their processors are taken from them then, and their goroutines
+ * wait their turn once they compute again). */
+static pthread_mutex_t contended = PTHREAD_MUTEX_INITIALIZER;
+
+static void spin_in_mutex(void *arg)
+{
+	_Atomic uint64_t *work = arg;
+	uint64_t x = 88172645463325252ull, n = 0;
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		pthread_mutex_lock(&contended);
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+		pthread_mutex_unlock(&contended);
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+		n++;
+	}
+	atomic_store(work, n + (x & 1));
+}
+
+static int one_processor_bounds_parallelism_around_a_pthread_mutex(void)
+{
+	if (cpu_count() < 2)
+		test_skip("needs two CPUs to run in parallel at all");
+	if (TEST_TSAN)
+		test_skip("under TSan a preempted goroutine runs beside the processor");
+	goc_maxprocs(1);
+	static _Atomic uint64_t work[4];
+	for (int i = 0; i < 4; i++)
+		spawn(spin_in_mutex, &work[i]);
+	goc_sleep(50 * GOC_MILLISECOND);
+	int64_t wall0 = goc_now(), cpu0 = process_cpu_time();
+	goc_sleep(500 * GOC_MILLISECOND);
+	int64_t wall = goc_now() - wall0, cpu = process_cpu_time() - cpu0;
+	atomic_store(&stop, true);
+	for (int i = 0; i < 4; i++)
+		eventually(atomic_load(&work[i]) != 0, 10);
+	expect(cpu < wall * 13 / 10, "%lld ms of CPU in %lld ms",
+	       (long long)(cpu / GOC_MILLISECOND), (long long)(wall / GOC_MILLISECOND));
+	return 0;
+}
+
 /* ---- safety: preempted in the middle of libc and of a pthread mutex ---- */
 
 static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
@@ -250,6 +300,7 @@ static const struct test_case cases[] = {
 	CASE(four_spinners_share_two_processors),
 	CASE(shrink_returns_while_goroutines_spin),
 	CASE(one_processor_bounds_parallelism_with_preemption),
+	CASE(one_processor_bounds_parallelism_around_a_pthread_mutex),
 	CASE(a_program_signal_handler_beside_preemption),
 	CASE(soak_in_malloc_stdio_and_a_pthread_mutex, .timeout = 90),
 	CASE(asyncpreemptoff_keeps_it_off, .env = {"GOC_DEBUG=asyncpreemptoff=1"}),
