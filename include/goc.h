@@ -554,6 +554,26 @@ int goc_close(int fd);
 void goc_syscall_enter(void);
 void goc_syscall_exit(void);
 
+/* goc_lock_thread, goc_unlock_thread — Go's LockOSThread/UnlockOSThread:
+ * while locked (calls nest), the goroutine runs only on this thread and no
+ * other goroutine runs there. A goroutine that ends locked takes its
+ * thread with it. Nothing on a plain thread; an unlock without a lock is
+ * harmless. */
+void goc_lock_thread(void);
+void goc_unlock_thread(void);
+
+/*
+ * Preemption: a goroutine that computes for about 10 ms without a goc call
+ * (1 ms when a timer is due or a woken goroutine waits) gives its
+ * processor to the goroutines queued behind it, and waits its turn for
+ * one, on its own thread, keeping its stack and any lock it holds; then it
+ * computes on. goc_maxprocs still bounds how many goroutines compute at
+ * once. A goroutine whose thread sleeps in a lock (a pthread mutex held
+ * by a preempted one) lets its processor go too. Preemption is a signal
+ * (SIGURG, as in Go): a program's own SIGURG handler would take it away.
+ * GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ */
+
 #ifdef __cplusplus
 }
 #endif
