@@ -353,3 +353,24 @@ void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg)
 	}
 	spin_unlock(&global.lock);
 }
+
+/* The walk of goc__stack_each without the lock, for a collector that has
+ * stopped every other thread (one of them may hold it), and with the
+ * bounds of each slot's stack taken from the region: a fresh slot's
+ * struct g is not written yet, but a thread stopped on its way into it
+ * may already run there. */
+void goc__stack_each_stopped(void (*fn)(struct g *g, char *lo, char *hi, void *arg),
+                             void *arg)
+{
+	for (size_t i = 0; i < global.nregions; i++) {
+		struct region *r = &global.regions[i];
+		size_t slot = slot_size(r->stack_size), n = r->nslots;
+		if (i == global.carving && global.chunk)
+			n = (size_t)(global.chunk - r->base) / slot;
+		for (size_t k = 0; k < n; k++) {
+			char *base = r->base + k * slot;
+			fn(g_of_slot(base, r->stack_size), base + GUARD_SIZE,
+			   base + slot, arg);
+		}
+	}
+}
