@@ -39,6 +39,9 @@ static const struct workload workloads[] = {
 	{"http", 5, run_http},              /* a server: run.sh loads it with wrk */
 	{"yield", 10000000, run_yield},     /* goc only, */
 	{"syscall", 10000000, run_syscall}, /* not reference workloads */
+#ifdef GOC_BENCH_GC
+	{"binarytrees", 21, run_binarytrees}, /* goc-bench-gc only */
+#endif
 	{NULL, 0, NULL},
 };
 /* clang-format on */

@@ -39,6 +39,7 @@ var workloads = []workload{
 	{"echo", 1_000_000, runEcho},
 	{"http", 5, runHTTP},
 	{"http_nethttp", 5, runHTTPNetHTTP},
+	{"binarytrees", 21, runBinarytrees},
 }
 
 func main() {
