@@ -12,7 +12,8 @@
 #   gcc       gcc,   -DGOC_WERROR=ON, ctest
 #   clang     clang, -DGOC_WERROR=ON, ctest
 #   asan      gcc,   AddressSanitizer, GOC_TEST_SCALE=10, ctest
-#   tsan      clang, ThreadSanitizer,  GOC_TEST_SCALE=10, ctest
+#   tsan      clang, ThreadSanitizer,  GOC_TEST_SCALE=10, ctest (without
+#             goc-gc: TSan defers the collector's stop signals; CMakeLists.txt)
 #   aarch64   cross build (cmake/aarch64-linux-gnu.cmake), GOC_TEST_SCALE=100,
 #             ctest running every test under qemu-aarch64
 #   valgrind  memcheck on examples/tour of the gcc tree, and on
@@ -317,13 +318,32 @@ stage_install()
 		bad=$((bad + 1))
 	fi
 
-	# 2. find_package(goc): goc::goc (static) and goc::goc_shared.
+	# 1b. pkg-config goc-gc, when goc-gc was built.
+	if [ -f "$(dirname "$pc")/goc-gc.pc" ]; then
+		if flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs goc-gc) &&
+			echo "    cc -std=c11 -pedantic -Wall -Wextra -Werror consumer_gc.c $flags" &&
+			cc -std=c11 -pedantic -Wall -Wextra -Werror scripts/install-check/consumer_gc.c \
+				$flags -o "$dir/consumer-pc/consumer_gc" >>"$log" 2>&1 &&
+			LD_LIBRARY_PATH=$libdir "$dir/consumer-pc/consumer_gc"; then
+			ok=$((ok + 1))
+		else
+			echo "    pkg-config goc-gc consumer FAILED"
+			tail -n 10 "$log" | sed 's/^/    | /'
+			bad=$((bad + 1))
+		fi
+	fi
+
+	# 2. find_package(goc): goc::goc (static) and goc::goc_shared, and
+	# goc::goc_gc and goc::goc_gc_shared when built.
 	echo "    find_package(goc) with CMAKE_PREFIX_PATH=$prefix"
 	if cmake -S scripts/install-check -B "$dir/consumer-cmake" \
 		-DCMAKE_PREFIX_PATH="$prefix" >>"$log" 2>&1 &&
 		cmake --build "$dir/consumer-cmake" >>"$log" 2>&1 &&
 		"$dir/consumer-cmake/consumer_static" &&
-		"$dir/consumer-cmake/consumer_shared"; then
+		"$dir/consumer-cmake/consumer_shared" &&
+		{ [ ! -f "$(dirname "$pc")/goc-gc.pc" ] ||
+			{ "$dir/consumer-cmake/consumer_gc_static" &&
+				"$dir/consumer-cmake/consumer_gc_shared"; }; }; then
 		ok=$((ok + 1))
 	else
 		echo "    CMake consumer FAILED"
