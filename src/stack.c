@@ -40,10 +40,9 @@
  * Every mapping, guard and probe goes through os.h; this file keeps the
  * policy. It is also the one place that knows where all stacks are: the
  * chunks carved so far (today only the current one is remembered) and
- * the odd-size mappings. A garbage-collected build must scan the live
- * goroutines' stacks as roots; the seam for that is an enumeration of the
- * chunks here (a list of every chunk mapped, walked slot by slot), not
- * built yet. Stack memory never comes from mem.h.
+ * the odd-size mappings. goc-gc's collector scans the live goroutines'
+ * stacks as roots by walking them (goc__stack_each_stopped, gc.c). Stack
+ * memory never comes from mem.h.
  */
 #include "runtime.h"
 #include "sanitizer.h"
