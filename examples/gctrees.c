@@ -29,7 +29,7 @@
 
 #define WORKERS 4
 #define ROUNDS 40 /* per worker; argv[1] may say fewer (valgrind runs 2) */
-#define DEPTH 16 /* 131,071 nodes of 16 bytes: a 2 MiB tree (4 MiB in blocks) */
+#define DEPTH 16  /* 131,071 nodes of 16 bytes: a 2 MiB tree (4 MiB in blocks) */
 #define KEEP 8
 
 struct node {
