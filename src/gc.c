@@ -74,8 +74,14 @@
 #include <ucontext.h>
 
 static struct {
-	spinlock lock; /* guards ms */
+	spinlock lock; /* guards ms, nms and stopped_cap */
 	struct m *ms;  /* every M registered, linked by gc.next */
+	int nms;
+	/* Room for every M's stack pointer during a collection: grown when
+	 * an M registers, as nothing may be allocated with the world stopped
+	 * (a stopped thread may hold the allocator's lock). */
+	char **stopped;
+	int stopped_cap;
 	struct sigaction boehm_suspend;
 	GC_push_other_roots_proc boehm_push_other_roots;
 	pthread_key_t plain_thread; /* unregisters a thread we registered */
@@ -134,10 +140,33 @@ static void wrap_suspend_handler(void)
 	sigaction(sig, &ours, NULL);
 }
 
+/* The stack pointers of the Ms stopped on goroutine stacks, sorted. */
 struct stopped {
-	char *sp[64]; /* stopped Ms' stack pointers on goroutine stacks */
+	char **sp;
 	int n;
 };
+
+static void stopped_add(struct stopped *st, char *sp)
+{
+	int i = st->n++;
+	for (; i > 0 && st->sp[i - 1] > sp; i--) /* insertion: a few Ms */
+		st->sp[i] = st->sp[i - 1];
+	st->sp[i] = sp;
+}
+
+/* The lowest stopped pointer in [lo, hi), or NULL. */
+static char *stopped_in(const struct stopped *st, char *lo, char *hi)
+{
+	int a = 0, b = st->n;
+	while (a < b) {
+		int mid = (a + b) / 2;
+		if (st->sp[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a < st->n && st->sp[a] < hi ? st->sp[a] : NULL;
+}
 
 static void push_range(char *lo, char *hi)
 {
@@ -147,12 +176,11 @@ static void push_range(char *lo, char *hi)
 
 static void push_slot(struct g *g, char *lo, char *hi, void *arg)
 {
-	struct stopped *st = arg;
-	for (int i = 0; i < st->n; i++)
-		if (st->sp[i] >= lo && st->sp[i] < hi) {
-			push_range(st->sp[i], hi);
-			return;
-		}
+	char *stopped = stopped_in(arg, lo, hi);
+	if (stopped) {
+		push_range(stopped, hi);
+		return;
+	}
 	uint32_t status = load_relaxed(&g->status);
 	if (status != G_RUNNABLE && status != G_RUNNING && status != G_WAITING &&
 	    status != G_SYSCALL)
@@ -186,18 +214,17 @@ static void push_other_roots(void)
 		describe_self(self, &here);
 	if (gc.boehm_push_other_roots)
 		gc.boehm_push_other_roots();
-	struct stopped st = {.n = 0};
+	struct stopped st = {.sp = gc.stopped, .n = 0};
 	for (struct m *m = load_acquire(&gc.ms); m; m = m->gc.next) {
 		char *sp = m == self ? &here : m->gc.stop_sp;
 		if (!sp || on_g0(m, sp))
 			continue; /* not started yet, or Boehm scans all of g0 */
 		push_range(m->g0_sp, m->gc.g0_top);
 		if (m == self)
-			continue; /* Boehm scanned the goroutine we run on */
-		if (st.n == (int)(sizeof st.sp / sizeof st.sp[0]))
-			goc__fatal(
-				"goc-gc: more threads than the collector's walk holds");
-		st.sp[st.n++] = sp;
+			continue;           /* Boehm scanned the goroutine we run on */
+		if (st.n == gc.stopped_cap) /* registered since: not stopped */
+			break;
+		stopped_add(&st, sp);
 	}
 	goc__stack_each_stopped(push_slot, &st);
 }
@@ -216,6 +243,31 @@ static void thread_register(void)
 	GC_register_my_thread(&sb);
 }
 
+/* Add m to gc.ms, with room in gc.stopped for every M first. */
+static void ms_add(struct m *m)
+{
+	spin_lock(&gc.lock);
+	while (gc.stopped_cap < gc.nms + 1) {
+		int cap = gc.stopped_cap ? 2 * gc.stopped_cap : 16;
+		spin_unlock(&gc.lock);
+		char **fresh =
+			GC_MALLOC_ATOMIC_UNCOLLECTABLE((size_t)cap * sizeof *fresh);
+		if (!fresh)
+			goc__fatal("out of memory");
+		spin_lock(&gc.lock);
+		if (cap > gc.stopped_cap) {
+			/* The old array may be in use by a collection running now
+			 * (it reads gc.stopped once): kept, never freed. */
+			gc.stopped = fresh;
+			store_release(&gc.stopped_cap, cap);
+		}
+	}
+	m->gc.next = gc.ms;
+	gc.nms++;
+	store_release(&gc.ms, m);
+	spin_unlock(&gc.lock);
+}
+
 void goc__gc_thread_init(struct m *m)
 {
 	if (!registered && !GC_thread_is_registered())
@@ -224,10 +276,7 @@ void goc__gc_thread_init(struct m *m)
 	struct GC_stack_base sb;
 	m->gc.thread = GC_get_my_stackbottom(&sb);
 	m->gc.g0_top = sb.mem_base;
-	spin_lock(&gc.lock);
-	m->gc.next = gc.ms;
-	store_release(&gc.ms, m);
-	spin_unlock(&gc.lock);
+	ms_add(m);
 }
 
 static void plain_thread_exit(void *arg)

@@ -68,6 +68,19 @@ static long rss_kib(void)
 	return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+static int count_threads(void)
+{
+	int n = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /* ---- the API ----------------------------------------------------------- */
 
 static int alloc_returns_zeroed_writable_memory(void)
@@ -304,6 +317,41 @@ static int the_argument_of_a_sleeping_timer_survives(void)
 
 /* ---- threads ----------------------------------------------------------- */
 
+/* A goroutine in a blocking call keeps its thread, on the goroutine's
+ * stack: forty of them make forty threads stopped on goroutine stacks. */
+static void in_blocking_call(void *arg)
+{
+	struct holder *h = arg;
+	uint32_t tag = 5000 + atomic_fetch_add(&h->next_tag, 1);
+	void *volatile mine = patterned(tag);
+	goc_wg_done(&h->ready);
+	goc_syscall_enter();
+	usleep(300 * 1000);
+	goc_syscall_exit();
+	if (!pattern_intact(mine, tag))
+		atomic_fetch_add(&h->broken, 1);
+	goc_wg_done(&h->done);
+}
+
+static int blocks_of_goroutines_in_blocking_calls_survive(void)
+{
+	enum { N = 40 };
+	struct holder h = {0};
+	goc_wg_add(&h.ready, N);
+	goc_wg_add(&h.done, N);
+	for (int i = 0; i < N; i++)
+		spawn(in_blocking_call, &h);
+	goc_wg_wait(&h.ready);
+	/* sysmon hands their processors on: a thread each (more than the
+	 * collector's first table of stopped threads holds) */
+	eventually(count_threads() > 20, 30);
+	churn(5);
+	goc_wg_wait(&h.done);
+	int broken = atomic_load(&h.broken);
+	expect_eq(broken, 0);
+	return 0;
+}
+
 static void *plain_thread(void *arg)
 {
 	uint32_t base = (uint32_t)(uintptr_t)arg;
@@ -404,6 +452,7 @@ static const struct test_case cases[] = {
 	CASE(a_value_in_flight_survives),
 	CASE(the_argument_of_a_goroutine_not_yet_run_survives),
 	CASE(the_argument_of_a_sleeping_timer_survives),
+	CASE(blocks_of_goroutines_in_blocking_calls_survive, .timeout = 60),
 	CASE(plain_threads_allocate_and_collect, .timeout = 60),
 	CASE(many_short_lived_threads_allocate, .timeout = 60),
 	CASE(running_goroutines_allocate_while_others_collect, .timeout = 60),
