@@ -573,6 +573,12 @@ void goc_syscall_exit(void);
  * call, until it exits), and a collection never waits for a parked
  * goroutine: the world it stops is the threads.
  *
+ * The collector stops threads with signals (SIGPWR and SIGXCPU on
+ * Linux): during a collection a thread's blocking call that a signal
+ * interrupts even with SA_RESTART (nanosleep, poll, epoll_wait, ...) may
+ * fail with EINTR, as in any program using this collector; goc's own
+ * calls retry.
+ *
  * GOC_GC_DIVISOR=n (environment) sets the collector's free-space divisor
  * (default 3: a collection once a third of the heap's size has been
  * allocated since the last; more collects more often in less memory);
