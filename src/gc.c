@@ -209,14 +209,16 @@ static void describe_self(struct m *self, char *here)
 static void push_other_roots(void)
 {
 	struct m *self = goc__getm();
-	char here;
+	/* The real frame, not a local (ASan may put locals on a heap
+	 * "fake stack"). */
+	char *here = __builtin_frame_address(0);
 	if (self && self->gc.thread)
-		describe_self(self, &here);
+		describe_self(self, here);
 	if (gc.boehm_push_other_roots)
 		gc.boehm_push_other_roots();
 	struct stopped st = {.sp = gc.stopped, .n = 0};
 	for (struct m *m = load_acquire(&gc.ms); m; m = m->gc.next) {
-		char *sp = m == self ? &here : m->gc.stop_sp;
+		char *sp = m == self ? here : m->gc.stop_sp;
 		if (!sp || on_g0(m, sp))
 			continue; /* not started yet, or Boehm scans all of g0 */
 		push_range(m->g0_sp, m->gc.g0_top);
