@@ -314,6 +314,7 @@ void goc__gc_init(void)
 	const char *divisor = getenv("GOC_GC_DIVISOR");
 	if (divisor && atoi(divisor) > 0)
 		GC_set_free_space_divisor((GC_word)atoi(divisor));
+	GC_set_handle_fork(1); /* a child of fork may allocate and collect */
 	GC_INIT();
 	GC_allow_register_threads();
 	GC_set_oom_fn(out_of_memory);
