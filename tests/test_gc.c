@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define BLOCK 256                /* bytes per block in the survival cases */
@@ -403,6 +404,25 @@ static int many_short_lived_threads_allocate(void)
 	return 0;
 }
 
+/* The collector's fork handlers: a child of fork (one thread, the
+ * caller's) may allocate and collect. */
+static int a_forked_child_allocates_and_collects(void)
+{
+	void *volatile mine = patterned(77);
+	pid_t pid = fork();
+	expect(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		churn(3);
+		_exit(pattern_intact(mine, 77) ? 0 : 1);
+	}
+	int status = 0;
+	expect(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "the child ended with status %d", status);
+	expect(pattern_intact(mine, 77), "the parent's block was freed");
+	return 0;
+}
+
 /* Goroutines build linked lists on every P while others collect: the
  * lists must stay whole (running goroutines' stacks and registers). */
 struct node {
@@ -455,6 +475,7 @@ static const struct test_case cases[] = {
 	CASE(blocks_of_goroutines_in_blocking_calls_survive, .timeout = 60),
 	CASE(plain_threads_allocate_and_collect, .timeout = 60),
 	CASE(many_short_lived_threads_allocate, .timeout = 60),
+	CASE(a_forked_child_allocates_and_collects),
 	CASE(running_goroutines_allocate_while_others_collect, .timeout = 60),
 };
 
