@@ -14,8 +14,8 @@
  * (a spawn record slab per 64 spawns): a program that spawns a million
  * goroutines and never calls goc_gc_alloc would otherwise collect again
  * and again while it spawns, each time over more stacks. Collections come
- * from the program's own allocations, as in
- * Go, where the runtime's memory is not on the garbage-collected heap.
+ * from the program's own allocations, as in Go, where the runtime's
+ * memory is not on the garbage-collected heap.
  *
  * The collector must start on the main thread, before any other thread
  * runs (Boehm takes the thread that initialises it for the primordial
