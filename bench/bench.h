@@ -16,6 +16,7 @@
 typedef bool bench_fn(int64_t n, char *out, size_t len);
 
 bench_fn run_skynet;
+bench_fn run_binarytrees; /* goc-bench-gc only */
 bench_fn run_spawn;
 bench_fn run_pingpong;
 bench_fn run_ring;

@@ -40,6 +40,9 @@ static const struct workload workloads[] = {
 	{"spinlat", 2000000000, run_spinlat},
 	{"yield", 10000000, run_yield},     /* goc only, */
 	{"syscall", 10000000, run_syscall}, /* not reference workloads */
+#ifdef GOC_BENCH_GC
+	{"binarytrees", 21, run_binarytrees}, /* goc-bench-gc only */
+#endif
 	{NULL, 0, NULL},
 };
 /* clang-format on */

@@ -56,6 +56,7 @@ static void m_init_thread(struct m *m)
 	goc__setm(m);
 	san_m_init(m);
 	goc__os_thread_stack(&m->g0_stack_lo, &m->g0_stack_size);
+	goc__gc_thread_init(m);
 	goc__signal_thread_init(m);
 	store_relaxed(&m->tid, goc__os_thread_id());
 	m->rand = (uint32_t)m->id * 2654435761u + 1;

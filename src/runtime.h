@@ -26,6 +26,7 @@
 #define GOC_RUNTIME_H
 
 #include "cache.h"
+#include "gc_hooks.h"
 #include "goc.h"
 #include "mem.h"
 #include "os.h"
@@ -348,6 +349,9 @@ struct m {
 	void *tsan_fiber; /* g0's TSan fiber */
 	void *asan_fake_stack;
 	void *altstack; /* signal stack for stack-overflow reports */
+#ifdef GOC_WITH_GC
+	struct m_gc gc; /* the collector's view of this thread (goc-gc) */
+#endif
 };
 
 /* Values of m->wake, the futex word an idle M sleeps on (Go's note):
@@ -591,6 +595,10 @@ bool goc__stack_check_canary(struct g *g) GOC_HIDDEN;
 bool goc__stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
 /* fn(g, arg) for the struct g of every slot ever handed out (allg.c). */
 void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
+/* The same without the lock, with each slot's stack [lo, hi), for a
+ * collector that has stopped the world (gc.c). */
+void goc__stack_each_stopped(void (*fn)(struct g *g, char *lo, char *hi, void *arg),
+                             void *arg) GOC_HIDDEN;
 
 /* ---- signal.c ---- */
 
