@@ -113,6 +113,13 @@ static void set_bottom(struct m *m, char *bottom)
 	GC_set_stackbottom(m->gc.thread, &sb);
 }
 
+/* Is sp on m's signal stack? */
+static bool on_altstack(struct m *m, const char *sp)
+{
+	const char *lo = m->altstack;
+	return lo && sp >= lo && sp < lo + GOC_ALTSTACK_SIZE;
+}
+
 /* The collector's suspend signal, on the stopped thread: describe the
  * stack it is on, then let Boehm's handler park it. Async-signal-safe:
  * a thread-local read and stores. */
@@ -122,6 +129,7 @@ static void suspend_handler(int sig, siginfo_t *info, void *ctx)
 	if (m && m->gc.thread) {
 		char *sp = context_sp(ctx);
 		m->gc.stop_sp = sp;
+		m->gc.stop_alt = on_altstack(m, sp);
 		set_bottom(m, on_g0(m, sp) ? m->gc.g0_top : sp);
 	}
 	gc.boehm_suspend.sa_sigaction(sig, info, ctx);
@@ -203,6 +211,26 @@ static void describe_self(struct m *self, char *here)
 		goc__fatal("goc-gc: collecting on a stack the runtime does not know");
 }
 
+/* A thread stopped in a signal handler on its signal stack (preemption,
+ * a fault, a program's SA_ONSTACK handler): the interrupted context is in
+ * the handler's frame there, and where its goroutine's stack ends is not
+ * known. The signal stack from the stop up, and the goroutine's whole
+ * stack, or g0's (the main thread's g0, whose stack is not all mapped,
+ * is left out: it runs no goroutine code there). */
+static void push_on_altstack(struct m *m, char *sp, struct stopped *st)
+{
+	push_range(sp, (char *)m->altstack + GOC_ALTSTACK_SIZE);
+	struct g *g = m->curg;
+	if (!g) { /* on g0: a thread goc made has all of its stack mapped */
+		if (!m->main_thread)
+			push_range(m->g0_stack_lo, m->gc.g0_top);
+		return;
+	}
+	push_range(m->g0_sp, m->gc.g0_top);
+	if (st->n < gc.stopped_cap)
+		stopped_add(st, g->stack_lo);
+}
+
 /* With the world stopped, on the collecting thread: the threads' stacks
  * (Boehm's own callback, which this replaces and calls), every goroutine
  * stack, and the g0 frames of Ms that run goroutines. */
@@ -219,6 +247,10 @@ static void push_other_roots(void)
 	struct stopped st = {.sp = gc.stopped, .n = 0};
 	for (struct m *m = load_acquire(&gc.ms); m; m = m->gc.next) {
 		char *sp = m == self ? here : m->gc.stop_sp;
+		if (m != self && m->gc.stop_alt) {
+			push_on_altstack(m, sp, &st);
+			continue;
+		}
 		if (!sp || on_g0(m, sp))
 			continue; /* not started yet, or Boehm scans all of g0 */
 		push_range(m->g0_sp, m->gc.g0_top);
@@ -309,6 +341,18 @@ static void *out_of_memory(size_t n)
 
 static void quiet(char *msg, GC_word arg) { (void)msg, (void)arg; }
 
+/* On the collecting thread, with the collector's lock held. */
+static void on_collection_event(GC_EventType event)
+{
+	struct m *m = goc__getm();
+	if (!m)
+		return;
+	if (event == GC_EVENT_START)
+		store_relaxed(&m->gc.collecting, true);
+	else if (event == GC_EVENT_END)
+		store_relaxed(&m->gc.collecting, false);
+}
+
 void goc__gc_init(void)
 {
 	const char *divisor = getenv("GOC_GC_DIVISOR");
@@ -323,6 +367,7 @@ void goc__gc_init(void)
 	wrap_suspend_handler();
 	gc.boehm_push_other_roots = GC_get_push_other_roots();
 	GC_set_push_other_roots(push_other_roots);
+	GC_set_on_collection_event(on_collection_event);
 }
 
 GOC_API void *goc_gc_alloc(size_t n)

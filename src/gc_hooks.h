@@ -4,9 +4,10 @@
  * every hook is an empty inline function and struct m has no m_gc, so a
  * program linking goc carries no trace of the collector.
  *
- * The collector needs one thing from the scheduler: each M registered
+ * The collector needs two things from the scheduler: each M registered
  * with it when the thread starts, so that the collector stops it and
- * scans it. Everything else it reads itself while the world is stopped:
+ * scans it; and whether a thread runs a collection, which the preemption
+ * handler must then leave alone. Everything else it reads itself while the world is stopped:
  * the goroutine stacks (stack.c's slots), each M's saved g0 context and
  * the memory of mem.h, which in goc-gc is the collector's. See gc.c.
  */
@@ -19,18 +20,24 @@ struct m;
 
 /* The collector's view of one M (gc.c). */
 struct m_gc {
-	void *thread;   /* the collector's handle of this thread */
-	char *g0_top;   /* the thread's stack bottom as the collector has it */
-	char *stop_sp;  /* stack pointer when stopped for a collection */
-	struct m *next; /* every M the collector knows, newest first */
+	void *thread;    /* the collector's handle of this thread */
+	char *g0_top;    /* the thread's stack bottom as the collector has it */
+	char *stop_sp;   /* stack pointer when stopped for a collection */
+	struct m *next;  /* every M the collector knows, newest first */
+	bool stop_alt;   /* stopped on its signal stack (see gc.c) */
+	bool collecting; /* this thread runs a collection (the world may be
+	                  * stopped: it must not wait for a processor) */
 };
 
 /* A new M's thread, on that thread, once m->g0_stack_* are known. */
 void goc__gc_thread_init(struct m *m) GOC_HIDDEN;
+/* Is this M's thread running a collection? (preempt.c leaves it be.) */
+#define GOC_GC_COLLECTING(m) load_relaxed(&(m)->gc.collecting)
 
 #else
 
 static inline void goc__gc_thread_init(struct m *m) { (void)m; }
+#define GOC_GC_COLLECTING(m) false
 
 #endif
 

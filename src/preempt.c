@@ -47,17 +47,20 @@
 
 bool goc__async_preempt_off;
 
-/* ThreadSanitizer runs a handler only when the thread next leaves one of
- * its interceptors: a thread asleep in pthread_mutex_lock runs it once it
- * has the lock, never while it sleeps. Waiting in the handler could then
- * leave a lock's holder waiting for a processor held by the threads
- * asleep on that lock, for good. Under TSan the handler only lets the P
- * go (the goroutine runs on beside the processors until its next goc
- * call). */
-#ifdef GOC_TSAN
-#define HANDLER_DEFERRED 1
+/* Where waiting in the handler is not safe, it only lets the P go (the
+ * goroutine runs on beside the processors until its next goc call):
+ *  - ThreadSanitizer runs a handler only when the thread next leaves one
+ *    of its interceptors: a thread asleep in pthread_mutex_lock runs it
+ *    once it has the lock, never while it sleeps. A lock's holder could
+ *    wait for a processor held by the threads asleep on that lock.
+ *  - goc-gc: the collector's one allocation lock is wanted by the path
+ *    that hands out processors (sysmon's new threads are made from the
+ *    collector's memory and register with it), and a goroutine is often
+ *    interrupted holding it; it is not ours to count. */
+#if defined(GOC_TSAN) || defined(GOC_WITH_GC)
+#define WAIT_IN_HANDLER 0
 #else
-#define HANDLER_DEFERRED 0
+#define WAIT_IN_HANDLER 1
 #endif
 
 /* Let p go as a system call would: the tick first, since once marked
@@ -97,12 +100,12 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 	}
 }
 
-/* In the interrupted thread, on its signal stack. Only futexes and spin
- * locks that this thread does not hold: async-signal-safe. */
-static void on_preempt(void)
+/* Whether, and how, to step aside (the steps above). */
+static void decide(struct m *m)
 {
-	struct m *m = goc__getm();
-	if (!m || !m->curg || m->preempt_off || m->in_syscall)
+	/* goc-gc: a thread running a collection (the world stopped) is left
+	 * alone: no other thread could use its P meanwhile. */
+	if (!m->curg || m->preempt_off || m->in_syscall || GOC_GC_COLLECTING(m))
 		return;
 	struct p *p = m->p;
 	if (!p) { /* computing without one since step 3: wait for one */
@@ -119,13 +122,23 @@ static void on_preempt(void)
 		return;
 	/* Asleep, it only lets the P go, which holding locks does not hinder
 	 * (goc code that called into libc with a lock held may sleep there). */
-	if (HANDLER_DEFERRED) {
+	if (!WAIT_IN_HANDLER) {
 		detach_p(m, p);
 	} else if (load_relaxed(&m->preempt_asleep)) {
 		detach_p(m, p);
 		store_relaxed(&m->preempt_pless, 1); /* sysmon watches it */
 	} else if (*locks_held_here() == 0)
 		wait_for_turn(m, p);
+}
+
+/* The preemption signal's handler: in the interrupted thread, on its
+ * signal stack. Only futexes and spin locks that this thread does not
+ * hold: async-signal-safe. */
+static void on_preempt(void)
+{
+	struct m *m = goc__getm();
+	if (m)
+		decide(m);
 }
 
 /* GOC_DEBUG is Go's GODEBUG: comma-separated name=value. */

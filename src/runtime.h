@@ -298,6 +298,8 @@ struct p {
  * it waits in. Runs on the M that did the switch. */
 typedef void (*after_switch_fn)(struct m *m, struct g *prev, void *arg);
 
+#define GOC_ALTSTACK_SIZE ((size_t)64 * 1024)
+
 struct m {
 	void *g0_sp;         /* the scheduler loop's saved context */
 	struct g *curg;      /* running goroutine; NULL on g0 */
@@ -348,7 +350,8 @@ struct m {
 	size_t g0_stack_size;
 	void *tsan_fiber; /* g0's TSan fiber */
 	void *asan_fake_stack;
-	void *altstack; /* signal stack for stack-overflow reports */
+	void *altstack; /* signal stack for stack-overflow reports:
+	                 * GOC_ALTSTACK_SIZE bytes */
 #ifdef GOC_WITH_GC
 	struct m_gc gc; /* the collector's view of this thread (goc-gc) */
 #endif

@@ -19,7 +19,7 @@
 
 #include <unistd.h>
 
-#define ALTSTACK_SIZE ((size_t)64 * 1024)
+#define ALTSTACK_SIZE GOC_ALTSTACK_SIZE
 
 _Noreturn void goc__stack_overflow(struct g *g)
 {

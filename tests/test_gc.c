@@ -459,6 +459,50 @@ static int running_goroutines_allocate_while_others_collect(void)
 	return 0;
 }
 
+/* A goroutine that computes is preempted and waits for a processor in
+ * the preemption handler, its pointers in its stack and registers as the
+ * signal found them; with one processor, the others collect meanwhile. */
+static _Atomic bool computed;
+
+static __attribute__((noinline)) uint64_t compute_holding(void **blocks, int n)
+{
+	uint64_t x = 88172645463325252ull;
+	int64_t until = goc_now() + 300 * GOC_MILLISECOND;
+	while (goc_now() < until) /* no goc call that switches */
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+	for (int i = 0; i < n; i++)
+		if (!pattern_intact(blocks[i], (uint32_t)i))
+			fail("block %d of a preempted goroutine was freed", i);
+	return x;
+}
+
+static void preempted_holder(void *arg)
+{
+	goc_wg *wg = arg;
+	void *blocks[64];
+	for (int i = 0; i < 64; i++)
+		blocks[i] = patterned((uint32_t)i);
+	atomic_store(&computed, compute_holding(blocks, 64) != 0);
+	goc_wg_done(wg);
+}
+
+static int blocks_of_a_preempted_goroutine_survive(void)
+{
+	goc_maxprocs(1);
+	goc_wg wg = {0};
+	goc_wg_add(&wg, 1);
+	spawn(preempted_holder, &wg);
+	goc_yield(); /* it starts, and keeps the processor until preempted */
+	churn(5);
+	goc_wg_wait(&wg);
+	expect(atomic_load(&computed), "no result");
+	return 0;
+}
+
 static const struct test_case cases[] = {
 	CASE(alloc_returns_zeroed_writable_memory),
 	CASE(alloc_of_zero_bytes_gives_distinct_pointers),
@@ -477,6 +521,7 @@ static const struct test_case cases[] = {
 	CASE(many_short_lived_threads_allocate, .timeout = 60),
 	CASE(a_forked_child_allocates_and_collects),
 	CASE(running_goroutines_allocate_while_others_collect, .timeout = 60),
+	CASE(blocks_of_a_preempted_goroutine_survive, .timeout = 60),
 };
 
 TEST_MAIN(cases)
