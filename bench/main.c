@@ -37,6 +37,7 @@ static const struct workload workloads[] = {
 	{"parallel", 50000000, run_parallel},
 	{"echo", 1000000, run_echo},
 	{"http", 5, run_http},              /* a server: run.sh loads it with wrk */
+	{"defer", 100000000, run_defer},
 	{"yield", 10000000, run_yield},     /* goc only, */
 	{"syscall", 10000000, run_syscall}, /* not reference workloads */
 	{NULL, 0, NULL},

@@ -171,6 +171,15 @@ struct gspawn {
 	size_t stack_size;
 };
 
+/* A goroutine's (or a thread's) innermost frame of deferred calls and
+ * newest panic (frame.h). Owner only. */
+struct frame;
+struct panic;
+struct unwind {
+	struct frame *top;
+	struct panic *panic;
+};
+
 struct g {
 	struct gnode node; /* node.link: global queue, free lists */
 	/* Owner-only (the M running it, or the one switching it out). */
@@ -191,6 +200,7 @@ struct g {
 	/* Waking. param is written by the waker before ready(), read by the
 	 * G after it resumes (ready/park give the happens-before). */
 	void *param;
+	struct unwind unwind; /* goc_call's frames, goc_panic's panics */
 	uint32_t select_done; /* atomic: the first case to fire a select wins */
 	uint32_t wake;        /* thread waiters: futex word, 1 = woken */
 
@@ -547,7 +557,25 @@ int64_t goc__timers_run(struct p *p, int64_t now) GOC_HIDDEN;
 int64_t goc__timers_earliest(void) GOC_HIDDEN; /* 0: no timer anywhere */
 void goc__timers_move(struct p *from, struct p *to) GOC_HIDDEN;
 
-/* ---- panic.c ---- */
+/* ---- panic.c, defer.c, sigpanic.c: panic, defer, recover ---- */
+
+/* The running goroutine's struct unwind (NULL: the thread's own), set
+ * first thing in every resumed context (sched.c finish_switch) so that
+ * goc_call and goc_defer find their frame with one thread-local load.
+ * Read it afresh after anything that may switch. */
+extern __thread struct unwind *goc__unwind_cur GOC_HIDDEN
+	__attribute__((tls_model("initial-exec")));
+/* The calling goroutine or thread ends (goc_exit): every frame's deferred
+ * calls run, innermost first. */
+void goc__unwind_exit(void) GOC_HIDDEN;
+/* The main goroutine's frame ended: exit with what its function returned
+ * (0 if a panic in it was recovered). proc.c */
+_Noreturn void goc__main_exit(void) GOC_HIDDEN;
+/* Faults in goroutine code become panics (sigpanic.c); called by
+ * signal.c's handler with the interrupted context. true: the context now
+ * resumes into the panic; false: the fault is not goroutine code's. */
+bool goc__sigpanic_inject(struct g *g, int sig, int code, void *addr,
+                          void *ctx) GOC_HIDDEN;
 
 _Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
 /* The same, followed by a dump of every goroutine (Go's deadlock error);

@@ -38,6 +38,7 @@ var workloads = []workload{
 	{"parallel", 50_000_000, runParallel},
 	{"echo", 1_000_000, runEcho},
 	{"http", 5, runHTTP},
+	{"defer", 100_000_000, runDefer},
 	{"http_nethttp", 5, runHTTPNetHTTP},
 }
 
