@@ -66,19 +66,17 @@ static char *fmt_hex(char buf[24], uintptr_t v)
 	return s;
 }
 
-/* Go's "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0
- * pc=0x4a2b1c]". */
-static void print_signal(const struct panic *p)
+void goc__print_signal(int sig, int code, uintptr_t addr, uintptr_t pc)
 {
 	char b[24];
 	goc__os_write_err("[signal ");
-	goc__os_write_err(signal_name(p->sig));
+	goc__os_write_err(signal_name(sig));
 	goc__os_write_err(" code=");
-	goc__os_write_err(fmt_hex(b, (uintptr_t)(unsigned)p->sig_code));
+	goc__os_write_err(fmt_hex(b, (uintptr_t)(unsigned)code));
 	goc__os_write_err(" addr=");
-	goc__os_write_err(fmt_hex(b, p->sig_addr));
+	goc__os_write_err(fmt_hex(b, addr));
 	goc__os_write_err(" pc=");
-	goc__os_write_err(fmt_hex(b, p->sig_pc));
+	goc__os_write_err(fmt_hex(b, pc));
 	goc__os_write_err("]\n");
 }
 
@@ -107,7 +105,8 @@ _Noreturn static void panic_unrecovered(struct panic *p)
 	fflush(stdout);
 	const struct panic *fault = print_chain(p, goc__fmt_int(id, goc_id()));
 	if (fault)
-		print_signal(fault);
+		goc__print_signal(fault->sig, fault->sig_code, fault->sig_addr,
+		                  fault->sig_pc);
 	goc__os_write_err("\n");
 	goc__traceback_panic();
 	exit(2);

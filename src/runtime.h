@@ -571,16 +571,20 @@ void goc__unwind_exit(void) GOC_HIDDEN;
 /* The main goroutine's frame ended: exit with what its function returned
  * (0 if a panic in it was recovered). proc.c */
 _Noreturn void goc__main_exit(void) GOC_HIDDEN;
-/* Faults in goroutine code become panics (sigpanic.c); called by
- * signal.c's handler with the interrupted context. true: the context now
- * resumes into the panic; false: the fault is not goroutine code's. */
-bool goc__sigpanic_inject(struct g *g, int sig, int code, void *addr,
-                          void *ctx) GOC_HIDDEN;
+/* Faults in goroutine code become panics (sigpanic.c). inject is called
+ * by signal.c's handler: true if the context now resumes into the panic;
+ * false if the fault is not goroutine code's. A fault in goc's own code
+ * is fatal there. */
+void goc__sigpanic_init(void) GOC_HIDDEN;
+bool goc__sigpanic_inject(struct g *g, struct os_fault *f) GOC_HIDDEN;
 
 _Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
 /* The same, followed by a dump of every goroutine (Go's deadlock error);
  * only where no goroutine runs and no registry lock is held. */
 _Noreturn void goc__fatal_dump(const char *msg) GOC_HIDDEN;
+/* Go's "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0
+ * pc=0x...]" line on stderr; async-signal-safe. */
+void goc__print_signal(int sig, int code, uintptr_t addr, uintptr_t pc) GOC_HIDDEN;
 
 /* ---- sema.c: semaphores keyed by address (Go's runtime_Semacquire) ---- */
 
