@@ -99,9 +99,17 @@ static const struct panic *print_chain(const struct panic *p, const char *id)
 	return p->sig ? p : fault;
 }
 
+/* Set by the first panic that ends the program: another one at the same
+ * time waits for the exit instead of mixing its lines in (Go's paniclk). */
+static uint32_t dying;
+
 _Noreturn static void panic_unrecovered(struct panic *p)
 {
 	char id[24];
+	uint32_t alive = 0;
+	if (!cas(&dying, &alive, 1))
+		for (;;)
+			goc__os_futex_wait(&dying, 1, -1);
 	fflush(stdout);
 	const struct panic *fault = print_chain(p, goc__fmt_int(id, goc_id()));
 	if (fault)
