@@ -59,7 +59,7 @@ __attribute__((noinline)) static void defer_slow(goc_func fn, void *arg)
 		struct defer_chunk *c = goc__mem_alloc(sizeof *c);
 		if (!c)
 			goc__fatal("out of memory for a deferred call");
-		c->prev = f->chunks;
+		c->prev = i ? f->chunks : NULL; /* chunks is set from the first */
 		f->chunks = c;
 	}
 	f->chunks->recs[i % DEFER_CHUNK] = (struct defer_rec){fn, arg};
@@ -121,7 +121,6 @@ static inline __attribute__((always_inline)) void frame_end_lite(struct unwind *
 		c.depth = f->depth + 1;
 		c.n = 0;
 		c.lite = true;
-		c.chunks = NULL;
 		u->top = &c;
 		if (unlikely(!d.fn))
 			call_nil();
@@ -143,7 +142,6 @@ __attribute__((noinline)) int goc__frame_call(struct unwind *u, goc_func fn, voi
 	f.n = 0;
 	f.lite = false;
 	f.recovered = false;
-	f.chunks = NULL;
 	u->top = &f;
 	if (FRAME_SETJMP(f.jb)) {
 		/* A panic recovered here or in one of the lite frames of our

@@ -61,8 +61,9 @@ struct frame {
 	bool lite;      /* a deferred call's frame without a jump buffer: a
 	                 * panic recovered here lands in the parent's (defer.c) */
 	bool recovered; /* a panic was recovered here: goc_call returns 1 */
-	struct defer_chunk
-		*chunks; /* calls beyond the inline ones, newest chunk first */
+	/* Calls beyond the inline ones, newest chunk first; not set until
+	 * there are some. */
+	struct defer_chunk *chunks;
 	struct defer_rec inl[FRAME_INLINE_DEFERS];
 	frame_jmp jb; /* where a panic recovered in this frame lands */
 };
