@@ -111,8 +111,16 @@ _Noreturn static void call_nil(void)
  * each deferred call runs in a lite frame, which saves no jump buffer of
  * its own. A panic recovered in one lands in f's (panic.c), whose landing
  * runs this again for the calls left. */
-static inline __attribute__((always_inline)) void frame_end_lite(struct unwind *u,
-                                                                 struct frame *f)
+/* Inlined, but not under the sanitizers, whose redzones (ASan) or larger
+ * jump buffers (TSan) would make every goc_call's stack frame, and a
+ * goroutine's first one, several times larger while fn runs. */
+#if defined(GOC_ASAN) || defined(GOC_TSAN)
+#define FRAME_END_INLINE __attribute__((noinline))
+#else
+#define FRAME_END_INLINE inline __attribute__((always_inline))
+#endif
+
+static FRAME_END_INLINE void frame_end_lite(struct unwind *u, struct frame *f)
 {
 	while (f->n) {
 		struct defer_rec d = goc__frame_pop(f);
@@ -143,17 +151,16 @@ __attribute__((noinline)) int goc__frame_call(struct unwind *u, goc_func fn, voi
 	f.lite = false;
 	f.recovered = false;
 	u->top = &f;
-	if (FRAME_SETJMP(f.jb)) {
-		/* A panic recovered here or in one of the lite frames of our
-		 * deferred calls (panic.c): u->top is f again. */
-		frame_end_lite(u, &f);
-		return f.recovered;
+	/* Back here from a jump when a panic was recovered in this frame or
+	 * in the lite frame of one of its deferred calls (panic.c): u->top is
+	 * f again, and the deferred calls left run. */
+	if (!FRAME_SETJMP(f.jb)) {
+		if (unlikely(!fn))
+			call_nil();
+		fn(arg);
 	}
-	if (unlikely(!fn))
-		call_nil();
-	fn(arg);
 	frame_end_lite(u, &f);
-	return 0;
+	return f.recovered;
 }
 
 GOC_API int goc_call(goc_func fn, void *arg)
