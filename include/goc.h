@@ -198,7 +198,9 @@ int goc_maxprocs(int n);
  * Deferred calls belong to a frame. Each goroutine's function runs in
  * one; goc_call(fn, arg) runs fn(arg) in a new frame nested in the
  * current one. A plain thread (or main before goc_main) has a base frame
- * for goc_defers made outside any goc_call.
+ * for goc_defers made outside any goc_call; its calls run when the thread
+ * calls goc_exit or a panic unwinds it (not when the thread's start
+ * function returns).
  *
  * goc_call — run fn(arg) in a new frame. Returns 0 when fn returned, 1
  * when a panic inside it was recovered by one of this frame's deferred
