@@ -32,6 +32,7 @@ bench_fn run_http;
 bench_fn run_yield;
 bench_fn run_syscall;
 bench_fn run_spinlat;
+bench_fn run_defer;
 
 /* bench_go — goc_go, exiting with a message if it fails. */
 void bench_go(goc_func fn, void *arg);

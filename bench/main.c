@@ -38,6 +38,7 @@ static const struct workload workloads[] = {
 	{"echo", 1000000, run_echo},
 	{"http", 5, run_http},              /* a server: run.sh loads it with wrk */
 	{"spinlat", 2000000000, run_spinlat},
+	{"defer", 100000000, run_defer},
 	{"yield", 10000000, run_yield},     /* goc only, */
 	{"syscall", 10000000, run_syscall}, /* not reference workloads */
 #ifdef GOC_BENCH_GC

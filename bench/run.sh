@@ -41,7 +41,7 @@ parked_n=1000000 # parked's N, passed explicitly: bytes_per_g = peak RSS / N
 echo_clients=1000 # echo's C: bytes_per_conn = peak RSS / C
 http_secs=${HTTP_SECONDS:-5} # http's N: seconds of load
 all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel echo http
-  http_nethttp spinlat syscall binarytrees)
+  http_nethttp spinlat defer syscall binarytrees)
 go_only=(http_nethttp)
 goc_only=(syscall)
 

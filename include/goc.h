@@ -156,7 +156,8 @@ int goc_go_attr(const goc_attr *attr, goc_func fn, void *arg);
 void goc_yield(void);
 
 /*
- * goc_exit — end the calling goroutine at once (Go: runtime.Goexit).
+ * goc_exit — end the calling goroutine at once (Go: runtime.Goexit), after
+ * running the deferred calls of all its frames, innermost first.
  * From the main goroutine the others go on, and when none is left the
  * process ends with "fatal error: no goroutines (main called goc_exit) -
  * deadlock!" and status 2, as in Go. On a thread that is not a goroutine
@@ -189,15 +190,72 @@ int64_t goc_numgoroutine(void);
  */
 int goc_maxprocs(int n);
 
+/* ---------------------------------------------------------------------- */
+/* Panic, defer, recover                                                   */
+/* ---------------------------------------------------------------------- */
+
 /*
- * goc_panic — print "panic: <formatted message> [goroutine N]" on stderr
- * and exit the process with status 2 (stdio flushed). Go: panic(…)
+ * Deferred calls belong to a frame. Each goroutine's function runs in
+ * one; goc_call(fn, arg) runs fn(arg) in a new frame nested in the
+ * current one. A plain thread (or main before goc_main) has a base frame
+ * for goc_defers made outside any goc_call; its calls run when the thread
+ * calls goc_exit or a panic unwinds it (not when the thread's start
+ * function returns).
+ *
+ * goc_call — run fn(arg) in a new frame. Returns 0 when fn returned, 1
+ * when a panic inside it was recovered by one of this frame's deferred
+ * calls (in Go, the function whose deferred call recovered returns
+ * normally to its caller). Cheap: no allocation, no system call.
+ */
+int goc_call(goc_func fn, void *arg);
+
+/*
+ * goc_defer — add fn(arg) to the current frame. When the frame ends (its
+ * function returns, panics, or the goroutine calls goc_exit) its deferred
+ * calls run, last added first, each in a frame of its own (its own
+ * goc_defers run when it returns). The first few of a frame take no
+ * allocation; more take one per 32.
+ */
+void goc_defer(goc_func fn, void *arg);
+
+/*
+ * goc_panic — panic with a printf-formatted message (kept up to 1,023
+ * bytes). Go: panic(…). The deferred calls of the current frame run, then
+ * those of each enclosing frame; the C frames in between are left with a
+ * longjmp (only deferred calls clean up). A panic inside a deferred call
+ * replaces the current one. The runtime's own panics (send on closed
+ * channel, close of a closed or nil channel, negative WaitGroup counter,
+ * unlock of an unlocked Mutex or RWMutex, …) and faults in goroutine code
+ * (SIGSEGV, SIGBUS, SIGFPE: "runtime error: invalid memory address or nil
+ * pointer dereference", "runtime error: integer divide by zero") behave
+ * the same.
+ *
+ * Not recovered, a panic ends the program: stderr gets each panic of the
+ * chain, oldest first, "panic: <message>[ [recovered]] [goroutine N]",
+ * the later ones indented by a tab (a fault adds Go's "[signal …]" line),
+ * then a blank line and the traceback; exit status 2, stdio flushed.
+ * Fatal errors (deadlock, stack overflow, out of memory, "fatal error:
+ * …") cannot be recovered.
  */
 GOC_NORETURN void goc_panic(const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 1, 2)))
 #endif
 	;
+
+/*
+ * goc_recover — in a deferred call run by a panic, stop the panic: returns
+ * its message (valid until that deferred call returns); the frame's
+ * remaining deferred calls run, and that frame's goc_call returns 1.
+ * Only a deferred call that the panic itself runs can recover it, and
+ * only once: a second goc_recover in it, and goc_recover anywhere else
+ * (outside deferred calls, in a call made by a deferred call, in a
+ * deferred call run by a normal frame end) return NULL. Recovery in the
+ * main goroutine's own frame ends the program as if its function had
+ * returned 0; in another goroutine's own frame, the goroutine ends; in a
+ * thread's base frame, the thread ends (pthread_exit).
+ */
+const char *goc_recover(void);
 
 /* ---------------------------------------------------------------------- */
 /* Channels                                                                */

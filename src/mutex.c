@@ -99,8 +99,12 @@ GOC_API bool goc_mutex_trylock(goc_mutex *mu)
 
 static void unlock_slow(goc_mutex *mu, int32_t new)
 {
-	if (!((new + MUTEX_LOCKED) & MUTEX_LOCKED))
+	if (!((new + MUTEX_LOCKED) & MUTEX_LOCKED)) {
+		/* Take the decrement back, so that a recovered panic leaves the
+		 * mutex as it was. */
+		add_fetch(&mu->state_, MUTEX_LOCKED);
 		goc_panic("sync: unlock of unlocked mutex");
+	}
 	if (new &MUTEX_STARVING) {
 		goc__semrelease(&mu->sema_, true); /* hand off, and yield to it */
 		return;

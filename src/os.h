@@ -101,15 +101,32 @@ int goc__os_thread_count(void) GOC_HIDDEN;
 
 /* ---- signals --------------------------------------------------------- */
 
-/* Call fn(sig, faulting address, the interrupted stack pointer) on a
- * memory fault (SIGSEGV, SIGBUS), on the thread's alternate signal stack. fn runs in a signal handler; if it
- * returns, the faulting instruction runs again, so it must either not
- * return or first put back the previous disposition
- * (goc__os_signal_fault_restore). Installed once, at start. */
-void goc__os_signal_fault_install(void (*fn)(int sig, void *addr, void *sp)) GOC_HIDDEN;
+/* A fault as the handler sees it: signal, si_code, faulting address,
+ * and the interrupted pc and stack pointer; ctx is the context the
+ * handler returns to. */
+struct os_fault {
+	int sig, code;
+	void *addr, *pc, *sp;
+	void *ctx;
+};
+
+/* Call fn on a fault (SIGSEGV, SIGBUS, SIGFPE), on the thread's alternate
+ * signal stack. fn runs in a signal handler; if it returns, the faulting
+ * instruction runs again, so it must either not return, or first put back
+ * the previous disposition (goc__os_signal_fault_restore), or redirect
+ * the context (goc__os_fault_inject). Installed once, at start. */
+void goc__os_signal_fault_install(void (*fn)(struct os_fault *f)) GOC_HIDDEN;
 /* Put back the disposition sig had before goc__os_signal_fault_install.
  * Async-signal-safe. */
 void goc__os_signal_fault_restore(int sig) GOC_HIDDEN;
+/* Make the faulting context resume as a call of fn(a[0..3]) made at the
+ * faulting instruction, on the same stack (Go's sigpanic injection); fn
+ * never returns. false: not supported on this machine. */
+bool goc__os_fault_inject(struct os_fault *f, void (*fn)(void),
+                          const uintptr_t a[4]) GOC_HIDDEN;
+/* The executable range of goc's own code when it is a shared library;
+ * false when it is linked into the program. */
+bool goc__os_own_text(uintptr_t *lo, uintptr_t *hi) GOC_HIDDEN;
 /* Make [stack, stack+size) the calling thread's alternate signal stack.
  * false: not done (a fault then has no stack to be reported on). */
 bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;

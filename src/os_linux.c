@@ -12,9 +12,11 @@
  *    MADV_GUARD_INSTALL (its number is defined here); kernels before 6.13
  *    answer EINVAL, and the probe reports it unusable.
  *  - threads: detached, with the stack size asked for.
- *  - the fault handler: the previous SIGSEGV and SIGBUS dispositions,
- *    written once at start (before any M can fault) and read only by
- *    goc__os_signal_fault_restore, from the handler.
+ *  - the fault handler: the previous SIGSEGV, SIGBUS and SIGFPE
+ *    dispositions, written once at start (before any M can fault) and
+ *    read only by goc__os_signal_fault_restore, from the handler; and the
+ *    layout of the interrupted context, which goc__os_fault_inject edits
+ *    so that the faulting goroutine resumes in a panic.
  *
  * Async-signal-safe functions use write(2) and sigaction(2) only.
  */
@@ -22,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -231,29 +234,27 @@ enum os_thread_state goc__os_thread_state(int tid)
 
 /* ---- signals --------------------------------------------------------- */
 
-static void (*fault_fn)(int sig, void *addr, void *sp);
-static struct sigaction old_segv, old_bus;
-
-/* The interrupted thread's stack pointer. */
-static void *context_sp(void *ctx)
-{
-	ucontext_t *uc = ctx;
-#if defined(__x86_64__)
-	return (void *)uc->uc_mcontext.gregs[REG_RSP];
-#elif defined(__aarch64__)
-	return (void *)uc->uc_mcontext.sp;
-#else
-	(void)uc;
-	return NULL;
-#endif
-}
+static void (*fault_fn)(struct os_fault *f);
+static struct sigaction old_segv, old_bus, old_fpe;
 
 static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
-	fault_fn(sig, si->si_addr, context_sp(ctx));
+	ucontext_t *uc = ctx;
+	struct os_fault f = {
+		.sig = sig, .code = si->si_code, .addr = si->si_addr, .ctx = ctx};
+#if defined(__x86_64__)
+	f.pc = (void *)uc->uc_mcontext.gregs[REG_RIP];
+	f.sp = (void *)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	f.pc = (void *)uc->uc_mcontext.pc;
+	f.sp = (void *)uc->uc_mcontext.sp;
+#else
+	(void)uc;
+#endif
+	fault_fn(&f);
 }
 
-void goc__os_signal_fault_install(void (*fn)(int sig, void *addr, void *sp))
+void goc__os_signal_fault_install(void (*fn)(struct os_fault *f))
 {
 	fault_fn = fn;
 	struct sigaction sa;
@@ -263,11 +264,85 @@ void goc__os_signal_fault_install(void (*fn)(int sig, void *addr, void *sp))
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old_segv);
 	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGFPE, &sa, &old_fpe);
 }
 
 void goc__os_signal_fault_restore(int sig)
 {
-	sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+	sigaction(sig,
+	          sig == SIGSEGV  ? &old_segv
+	          : sig == SIGBUS ? &old_bus
+	                          : &old_fpe,
+	          NULL);
+}
+
+/* As if the interrupted code had called fn(a[0], ..., a[3]) at the
+ * faulting instruction: its address becomes the return address (pushed
+ * on x86-64; in the frame record {x29, pc} below sp on aarch64, with x29
+ * pointing at it), so unwinders walk from fn into the faulting frame. */
+bool goc__os_fault_inject(struct os_fault *f, void (*fn)(void), const uintptr_t a[4])
+{
+	ucontext_t *uc = f->ctx;
+#if defined(__x86_64__)
+	greg_t *r = uc->uc_mcontext.gregs;
+	r[REG_RSP] -= 8;
+	*(greg_t *)r[REG_RSP] = r[REG_RIP];
+	r[REG_RIP] = (greg_t)fn;
+	r[REG_RDI] = (greg_t)a[0];
+	r[REG_RSI] = (greg_t)a[1];
+	r[REG_RDX] = (greg_t)a[2];
+	r[REG_RCX] = (greg_t)a[3];
+	return true;
+#elif defined(__aarch64__)
+	mcontext_t *mc = &uc->uc_mcontext;
+	uint64_t sp = (mc->sp - 16) & ~(uint64_t)15;
+	((uint64_t *)sp)[0] = mc->regs[29];
+	((uint64_t *)sp)[1] = mc->pc;
+	mc->regs[29] = sp;
+	mc->regs[30] = mc->pc;
+	mc->sp = sp;
+	mc->pc = (uint64_t)fn;
+	for (int i = 0; i < 4; i++)
+		mc->regs[i] = a[i];
+	return true;
+#else
+	(void)uc, (void)fn, (void)a;
+	return false;
+#endif
+}
+
+/* The executable segments of the object this code is in, if it is a
+ * shared library (not the program itself). */
+struct own_text {
+	uintptr_t self, lo, hi;
+};
+
+static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct own_text *t = arg;
+	if (!info->dlpi_name || !info->dlpi_name[0])
+		return 0; /* the program: goc linked statically */
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && t->self >= lo &&
+		    t->self < hi) {
+			t->lo = lo;
+			t->hi = hi;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+bool goc__os_own_text(uintptr_t *lo, uintptr_t *hi)
+{
+	struct own_text t = {(uintptr_t)&find_own_text, 0, 0};
+	dl_iterate_phdr(find_own_text, &t);
+	*lo = t.lo;
+	*hi = t.hi;
+	return t.hi != 0;
 }
 
 /* Preemption: SIGURG, as Go (a signal programs rarely use, whose default

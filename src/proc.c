@@ -406,24 +406,30 @@ struct main_args {
 	int (*fn)(int, char **);
 	int argc;
 	char **argv;
+	int status; /* what fn returned; 0 if a panic in it was recovered */
 };
 
+static struct main_args main_args;
+
+/* The main goroutine's function; its frame's deferred calls run when it
+ * returns, then goc__main_exit ends the program. */
 static void main_body(void *arg)
 {
 	struct main_args *a = arg;
-	exit(a->fn(a->argc, a->argv));
+	a->status = a->fn(a->argc, a->argv);
 }
+
+void goc__main_exit(void) { exit(main_args.status); }
 
 GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
 {
-	static struct main_args args;
 	if (goc__getm())
 		goc__fatal("goc_main called from a goroutine");
 	runtime_ensure();
 	bool was = false;
 	if (!cas(&goc__sched.main_started, &was, true))
 		goc__fatal("goc_main called twice");
-	args = (struct main_args){fn, argc, argv};
+	main_args = (struct main_args){fn, argc, argv, 0};
 	struct m *m = goc__m_new_current();
 	m->main_thread = true;
 	spin_lock(&goc__sched.lock);
@@ -433,7 +439,7 @@ GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
 		store_release(&p->m, m);
 	}
 	spin_unlock(&goc__sched.lock);
-	if (goc__spawn_main(m->p, main_body, &args) != 0)
+	if (goc__spawn_main(m->p, main_body, &main_args) != 0)
 		goc__fatal("cannot allocate the main goroutine's stack");
 	if (!m->p)
 		goc__stopm(m);

@@ -175,6 +175,15 @@ struct gspawn {
 	size_t stack_size;
 };
 
+/* A goroutine's (or a thread's) innermost frame of deferred calls and
+ * newest panic (frame.h). Owner only. */
+struct frame;
+struct panic;
+struct unwind {
+	struct frame *top;
+	struct panic *panic;
+};
+
 struct g {
 	struct gnode node; /* node.link: global queue, free lists */
 	/* Owner-only (the M running it, or the one switching it out). */
@@ -197,6 +206,7 @@ struct g {
 	/* Waking. param is written by the waker before ready(), read by the
 	 * G after it resumes (ready/park give the happens-before). */
 	void *param;
+	struct unwind unwind; /* goc_call's frames, goc_panic's panics */
 	uint32_t select_done; /* atomic: the first case to fire a select wins */
 	struct m *lockedm;    /* goc_lock_thread: runs only there (lock.c) */
 	uint32_t lock_count;  /* owner only: goc_lock_thread nesting */
@@ -621,12 +631,34 @@ int64_t goc__timers_run(struct p *p, int64_t now) GOC_HIDDEN;
 int64_t goc__timers_earliest(void) GOC_HIDDEN; /* 0: no timer anywhere */
 void goc__timers_move(struct p *from, struct p *to) GOC_HIDDEN;
 
-/* ---- panic.c ---- */
+/* ---- panic.c, defer.c, sigpanic.c: panic, defer, recover ---- */
+
+/* The running goroutine's struct unwind (NULL: the thread's own), set
+ * first thing in every resumed context (sched.c finish_switch) so that
+ * goc_call and goc_defer find their frame with one thread-local load.
+ * Read it afresh after anything that may switch. */
+extern __thread struct unwind *goc__unwind_cur GOC_HIDDEN
+	__attribute__((tls_model("initial-exec")));
+/* The calling goroutine or thread ends (goc_exit): every frame's deferred
+ * calls run, innermost first. */
+void goc__unwind_exit(void) GOC_HIDDEN;
+/* The main goroutine's frame ended: exit with what its function returned
+ * (0 if a panic in it was recovered). proc.c */
+_Noreturn void goc__main_exit(void) GOC_HIDDEN;
+/* Faults in goroutine code become panics (sigpanic.c). inject is called
+ * by signal.c's handler: true if the context now resumes into the panic;
+ * false if the fault is not goroutine code's. A fault in goc's own code
+ * is fatal there. */
+void goc__sigpanic_init(void) GOC_HIDDEN;
+bool goc__sigpanic_inject(struct g *g, struct os_fault *f) GOC_HIDDEN;
 
 _Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
 /* The same, followed by a dump of every goroutine (Go's deadlock error);
  * only where no goroutine runs and no registry lock is held. */
 _Noreturn void goc__fatal_dump(const char *msg) GOC_HIDDEN;
+/* Go's "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0
+ * pc=0x...]" line on stderr; async-signal-safe. */
+void goc__print_signal(int sig, int code, uintptr_t addr, uintptr_t pc) GOC_HIDDEN;
 
 /* ---- sema.c: semaphores keyed by address (Go's runtime_Semacquire) ---- */
 

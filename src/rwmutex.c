@@ -23,8 +23,10 @@ GOC_API void goc_rwmutex_runlock(goc_rwmutex *rw)
 	int32_t r = add_fetch(&rw->reader_count_, -1);
 	if (r >= 0)
 		return;
-	if (r + 1 == 0 || r + 1 == -RWMUTEX_MAX_READERS)
+	if (r + 1 == 0 || r + 1 == -RWMUTEX_MAX_READERS) {
+		add_fetch(&rw->reader_count_, 1); /* as it was, if recovered */
 		goc_panic("sync: RUnlock of unlocked RWMutex");
+	}
 	/* A writer waits: the last reader it waits for wakes it. */
 	if (add_fetch(&rw->reader_wait_, -1) == 0)
 		goc__semrelease(&rw->writer_sem_, false);
@@ -43,8 +45,10 @@ GOC_API void goc_rwmutex_lock(goc_rwmutex *rw)
 GOC_API void goc_rwmutex_unlock(goc_rwmutex *rw)
 {
 	int32_t r = add_fetch(&rw->reader_count_, RWMUTEX_MAX_READERS);
-	if (r >= RWMUTEX_MAX_READERS)
+	if (r >= RWMUTEX_MAX_READERS) {
+		add_fetch(&rw->reader_count_, -RWMUTEX_MAX_READERS); /* as it was */
 		goc_panic("sync: Unlock of unlocked RWMutex");
+	}
 	for (int32_t i = 0; i < r; i++) /* readers that waited for us */
 		goc__semrelease(&rw->reader_sem_, false);
 	goc_mutex_unlock(&rw->w_);

@@ -82,6 +82,7 @@ static struct m *finish_switch(void)
 {
 	struct m *m = goc__getm();
 	san_switch_end(m, m->curg);
+	goc__unwind_cur = m->curg ? &m->curg->unwind : NULL;
 	after_switch_fn after = m->after;
 	if (after) {
 		m->after = NULL;
@@ -392,7 +393,9 @@ static void g_entry(void *unused)
 	(void)unused;
 	struct m *m = finish_switch();
 	struct g *g = m->curg;
-	g->fn(g->arg);
+	goc_call(g->fn, g->arg); /* the goroutine's own frame (defer.c) */
+	if (g->is_main)
+		goc__main_exit();
 	goexit(goc__getm(), g);
 }
 
@@ -461,6 +464,7 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->id = s->id;
 	g->m = NULL;
 	g->param = NULL;
+	g->unwind = (struct unwind){NULL, NULL};
 	g->select_done = 0;
 	g->lockedm = NULL;
 	g->lock_count = 0;
@@ -587,6 +591,7 @@ GOC_API void goc_yield(void) { goc__yield(); }
 
 GOC_API _Noreturn void goc_exit(void)
 {
+	goc__unwind_exit(); /* the deferred calls of every frame */
 	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
 	if (!cur)

@@ -340,6 +340,26 @@ static int run_select(struct sel *s, size_t n, bool block, int64_t until)
 	return won->index;
 }
 
+/* A select of more cases than fit on the stack: its arrays are freed by
+ * a deferred call, so that a panic in it (a send on a closed channel, a
+ * bad case) leaks nothing when it is recovered. */
+struct heap_select {
+	struct sel s;
+	size_t n;
+	bool block;
+	int64_t until;
+	int chosen;
+};
+
+static void heap_select_free(void *mem) { goc__mem_free(mem); }
+
+static void heap_select_run(void *arg)
+{
+	struct heap_select *h = arg;
+	goc_defer(heap_select_free, h->s.waiters);
+	h->chosen = run_select(&h->s, h->n, h->block, h->until);
+}
+
 int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 {
 	if (n <= GOC_SELECT_STACK_CASES) {
@@ -355,13 +375,13 @@ int goc__select_impl(goc_case *cases, size_t n, bool block, int64_t until)
 	void *mem = goc__mem_alloc(n * per_case);
 	if (!mem)
 		goc_panic("select: out of memory for %zu cases", n);
-	struct sel s = {cases, NULL, 0, NULL, 0, NULL, NULL};
-	s.waiters = mem;
-	s.locks = (goc_chan **)(s.waiters + n);
-	s.poll = (uint32_t *)(s.locks + n);
-	int r = run_select(&s, n, block, until);
-	goc__mem_free(mem);
-	return r;
+	struct heap_select h = {
+		{cases, NULL, 0, NULL, 0, NULL, NULL}, n, block, until, -1};
+	h.s.waiters = mem;
+	h.s.locks = (goc_chan **)(h.s.waiters + n);
+	h.s.poll = (uint32_t *)(h.s.locks + n);
+	goc_call(heap_select_run, &h);
+	return h.chosen;
 }
 
 GOC_API int goc_select(goc_case *cases, size_t n)

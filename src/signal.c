@@ -7,9 +7,11 @@
  * the address is in the running goroutine's guard, or its stack pointer
  * has gone below its stack (a frame bigger than the guard), prints
  * "goroutine N: stack overflow (stack size S)" and exits with status 2.
- * Any other fault is not ours: the previous disposition is put back and
- * the faulting instruction runs again, so the program dies (or its own
- * handler runs) exactly as without goc.
+ * A fault in the code of a running goroutine (SIGSEGV, SIGBUS, SIGFPE)
+ * becomes a runtime-error panic (sigpanic.c). Any other fault is not
+ * ours: the previous disposition is put back and the faulting instruction
+ * runs again, so the program dies (or its own handler runs) exactly as
+ * without goc.
  *
  * Everything here is async-signal-safe: write(2) and _exit(2) only. The
  * handler itself, the saved dispositions and the alternate stack's system
@@ -45,16 +47,22 @@ static bool sp_below_stack(struct g *g, void *sp)
 	return s && s < lo && lo - s <= FRAME_REACH;
 }
 
-static void on_fault(int sig, void *addr, void *sp)
+static void on_fault(struct os_fault *f)
 {
 	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (g && (goc__stack_guard_hit(g, addr) || sp_below_stack(g, sp)))
+	if (g && (goc__stack_guard_hit(g, f->addr) || sp_below_stack(g, f->sp)))
 		goc__stack_overflow(g);
-	goc__os_signal_fault_restore(sig);
+	if (g && goc__sigpanic_inject(g, f))
+		return; /* the goroutine resumes in a runtime-error panic */
+	goc__os_signal_fault_restore(f->sig);
 }
 
-void goc__signal_init(void) { goc__os_signal_fault_install(on_fault); }
+void goc__signal_init(void)
+{
+	goc__sigpanic_init();
+	goc__os_signal_fault_install(on_fault);
+}
 
 void goc__signal_thread_init(struct m *m)
 {

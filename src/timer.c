@@ -157,14 +157,14 @@ GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
 {
 	if (!tm)
 		goc_panic("goc_timer_reset of a nil timer");
+	/* Checked before taking the lock: a recovered panic leaves the
+	 * ticker locked otherwise. Only a ticker has a period, always > 0. */
+	if (ns <= 0 && load_relaxed(&tm->period) > 0)
+		goc_panic("non-positive interval for goc_timer_reset of a ticker");
 	spin_lock(&tm->op_lock);
 	disarm(tm);
-	if (tm->period > 0) {
-		if (ns <= 0)
-			goc_panic(
-				"non-positive interval for goc_timer_reset of a ticker");
+	if (tm->period > 0)
 		store_relaxed(&tm->period, ns);
-	}
 	arm(tm, ns);
 	spin_unlock(&tm->op_lock);
 }

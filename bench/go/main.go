@@ -40,6 +40,7 @@ var workloads = []workload{
 	{"http", 5, runHTTP},
 	{"http_nethttp", 5, runHTTPNetHTTP},
 	{"spinlat", 2_000_000_000, runSpinlat},
+	{"defer", 100_000_000, runDefer},
 	{"binarytrees", 21, runBinarytrees},
 }
 
