@@ -87,7 +87,8 @@ enum {
 /* The largest number of values one sender sends. */
 #define MAX_VALUES SCALED(300)
 
-/* How an actor waits for its channels. */
+/* How an actor waits for its channels: the one-channel ways first, then
+ * the select ways. */
 enum mode {
 	PLAIN,         /* goc_chan_send / goc_chan_recv */
 	TIMED,         /* *_timeout, tried again after GOC_TIMEOUT */
@@ -433,11 +434,55 @@ static void sender_run(struct actor *a)
 	goc_timer_free(a->timer);
 }
 
-/* Receive from one of the open streams of a, in its way. Returns the
- * stream and sets *status (GOC_OK or GOC_CLOSED). open[i] says whether
- * a->streams[i] is still open; *next rotates among them. */
-static int receive_value(struct actor *a, const bool *open, int *next, uint8_t *elem,
-                         int *status)
+/* The next open stream of a from i on (i itself if it is open). */
+static int next_open(const struct actor *a, const bool *open, int i)
+{
+	while (!open[i])
+		i = (i + 1) % a->nstreams;
+	return i;
+}
+
+/* Receive in one of the one-channel ways (PLAIN, TIMED, TRYING), taking
+ * the open streams in turn from *next. Returns the index (in a->streams)
+ * of the stream it received from and sets *status. */
+static int receive_one_channel(struct actor *a, const bool *open, int *next,
+                               uint8_t *elem, int *status)
+{
+	struct program *p = a->p;
+	int i = next_open(a, open, *next);
+	if (a->mode == PLAIN) {
+		*status = goc_chan_recv(p->streams[a->streams[i]].c, elem);
+		return i;
+	}
+	if (a->mode == TIMED) {
+		while ((*status = goc_chan_recv_timeout(p->streams[a->streams[i]].c,
+		                                        elem, short_wait(a))) ==
+		       GOC_TIMEOUT)
+			*next = i = next_open(a, open, (i + 1) % a->nstreams);
+		return i;
+	}
+	for (int tries = 0; tries < PATIENT_TRIES; tries++) { /* TRYING */
+		for (int j = 0; j < a->nstreams; j++) {
+			i = (*next + j) % a->nstreams;
+			if (!open[i])
+				continue;
+			*status = goc_chan_try_recv(p->streams[a->streams[i]].c, elem);
+			if (*status != GOC_WOULDBLOCK) {
+				*next = (i + 1) % a->nstreams;
+				return i;
+			}
+		}
+		goc_yield();
+	}
+	i = next_open(a, open, *next);
+	*status = goc_chan_recv(p->streams[a->streams[i]].c, elem);
+	return i;
+}
+
+/* Receive through a select over every open stream of a (and its timer's
+ * channel, and a nil channel), in one of the select ways. */
+static int receive_by_select(struct actor *a, const bool *open, uint8_t *elem,
+                             int *status)
 {
 	struct program *p = a->p;
 	goc_case cs[RECV_CASES];
@@ -449,49 +494,8 @@ static int receive_value(struct actor *a, const bool *open, int *next, uint8_t *
 	cs[TIMER_CASE] =
 		GOC_CASE_RECV(a->timer ? goc_timer_chan(a->timer) : NULL, &when);
 	cs[NIL_CASE] = GOC_CASE_RECV(NULL, elem);
-	int i, k, tries = 0;
-	/* the one-channel ways take the open streams in turn */
-	while (!open[*next])
-		*next = (*next + 1) % a->nstreams;
-	i = *next;
-	goc_chan *c = p->streams[a->streams[i]].c;
+	int k, tries = 0;
 	switch (a->mode) {
-	case PLAIN:
-		*status = goc_chan_recv(c, elem);
-		return i;
-	case TIMED:
-		while ((*status = goc_chan_recv_timeout(c, elem, short_wait(a))) ==
-		       GOC_TIMEOUT) {
-			do /* try the next open stream */
-				i = (i + 1) % a->nstreams;
-			while (!open[i]);
-			*next = i;
-			c = p->streams[a->streams[i]].c;
-		}
-		return i;
-	case TRYING:
-		for (;;) {
-			for (int j = 0; j < a->nstreams; j++) {
-				i = (*next + j) % a->nstreams;
-				if (!open[i])
-					continue;
-				c = p->streams[a->streams[i]].c;
-				*status = goc_chan_try_recv(c, elem);
-				if (*status != GOC_WOULDBLOCK) {
-					*next = (i + 1) % a->nstreams;
-					return i;
-				}
-			}
-			if (++tries == PATIENT_TRIES) {
-				i = *next;
-				while (!open[i])
-					i = (i + 1) % a->nstreams;
-				*status = goc_chan_recv(p->streams[a->streams[i]].c,
-				                        elem);
-				return i;
-			}
-			goc_yield();
-		}
 	case SELECT:
 		k = goc_select(cs, RECV_CASES);
 		break;
@@ -531,7 +535,9 @@ static void receiver_run(struct actor *a)
 	while (left > 0) {
 		int st;
 		memset(elem, 0xa5, sizeof elem);
-		int i = receive_value(a, open, &next, elem, &st);
+		int i = a->mode < SELECT
+		                ? receive_one_channel(a, open, &next, elem, &st)
+		                : receive_by_select(a, open, elem, &st);
 		int s = a->streams[i];
 		if (st == GOC_CLOSED) {
 			check(p, all_zero(elem, p->elem_size),
