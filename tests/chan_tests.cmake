@@ -11,3 +11,5 @@ goc_test(test_select_fairness TIMEOUT 300)  # uniform choice among ready cases
 goc_test(test_chan_programs TIMEOUT 300)    # classic Go channel programs
 goc_test(test_chan_stress TIMEOUT 900)     # many goroutines, races, counts
 goc_test(test_chan_powser)                  # McIlroy's power series: operators as goroutines
+goc_test(test_random TIMEOUT 300)           # random programs from a seed (scripts/rerun-seed)
+goc_test(test_chan_free_count TIMEOUT 300)  # each channel freed exactly once (a counting free)
