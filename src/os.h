@@ -110,6 +110,13 @@ void goc__os_signal_fault_install(void (*fn)(int sig, void *addr, void *sp)) GOC
 /* Put back the disposition sig had before goc__os_signal_fault_install.
  * Async-signal-safe. */
 void goc__os_signal_fault_restore(int sig) GOC_HIDDEN;
+/* Call fn(the signal's ucontext_t) on SIGQUIT, on the alternate signal
+ * stack, unless the program has a disposition of its own for it already
+ * (a handler, or SIG_IGN). */
+void goc__os_signal_quit_install(void (*fn)(void *ucontext)) GOC_HIDDEN;
+/* End the process with SIGABRT and a core dump (GOC_TRACEBACK=crash),
+ * whatever handler or mask the program set. Async-signal-safe. */
+_Noreturn void goc__os_crash(void) GOC_HIDDEN;
 /* Make [stack, stack+size) the calling thread's alternate signal stack.
  * false: not done (a fault then has no stack to be reported on). */
 bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;

@@ -169,6 +169,8 @@ struct gspawn {
 	int64_t id;
 	struct g *g; /* where the struct g goes */
 	size_t stack_size;
+	uintptr_t creator_pc; /* the goc_go call (a return address; 0: none) */
+	int64_t creator_id;   /* goroutine that called it (0: a plain thread) */
 };
 
 struct g {
@@ -187,6 +189,12 @@ struct g {
 	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
 	uint8_t is_main;
 	uint8_t canary; /* slot guarded by a canary word (stack.c) */
+
+	/* For tracebacks (traceback.c): where it was started, and since when
+	 * it waits (goc__coarse_now when it parked; 0: unknown). */
+	uintptr_t creator_pc;
+	int64_t creator_id;
+	int64_t wait_since;
 
 	/* Waking. param is written by the waker before ready(), read by the
 	 * G after it resumes (ready/park give the happens-before). */
@@ -493,6 +501,11 @@ bool goc__retake(int64_t now) GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 
+/* The monotonic clock to the second, as sysmon last read it (0 before
+ * it first did): a wait's start for tracebacks, at the cost of a load
+ * of a line written once a second. */
+extern int64_t goc__coarse_now GOC_HIDDEN;
+
 /* Work was queued without waking anyone: sysmon should look soon. */
 static inline void goc__sysmon_watch(void)
 {
@@ -501,18 +514,23 @@ static inline void goc__sysmon_watch(void)
 		goc__sysmon_watch_slow();
 }
 
-/* ---- allg.c: the registry of live goroutines; dump.c ---- */
+/* ---- allg.c: the registry of live goroutines; traceback.c ---- */
 
 /* Calls fn(g, arg) for every goroutine that has run and not exited, under
  * stack.c's lock: fn must not park, nor start or end goroutines.
  * Goroutines spawned but not yet run are in run queues only. */
 void goc__allg_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
-/* "goroutine 7 [chan receive]:" for every goroutine, Go's format, with
- * write(2) only. */
+/* Every goroutine with its frames, in Go's format, with write(2) only
+ * (the deadlock error); nothing with GOC_TRACEBACK=none, and with crash
+ * the process then aborts. */
 void goc__dump_goroutines(void) GOC_HIDDEN;
 /* The traceback that follows an unrecovered panic's lines (the failing
- * goroutine, or more as GOC_TRACEBACK says); the caller then exits. */
+ * goroutine, or more as GOC_TRACEBACK says; crash aborts after it); the
+ * caller then exits. */
 void goc__traceback_panic(void) GOC_HIDDEN;
+/* SIGQUIT's dump: "SIGQUIT: quit", every goroutine (the interrupted one
+ * from the signal's context), exit status 2. From the signal handler. */
+_Noreturn void goc__traceback_sigquit(void *ucontext) GOC_HIDDEN;
 
 /* ---- stack.c: stacks ----
  * A stack is known by the struct g in its top bytes. alloc reserves one;

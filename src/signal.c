@@ -54,7 +54,11 @@ static void on_fault(int sig, void *addr, void *sp)
 	goc__os_signal_fault_restore(sig);
 }
 
-void goc__signal_init(void) { goc__os_signal_fault_install(on_fault); }
+void goc__signal_init(void)
+{
+	goc__os_signal_fault_install(on_fault);
+	goc__os_signal_quit_install(goc__traceback_sigquit); /* traceback.c */
+}
 
 void goc__signal_thread_init(struct m *m)
 {

@@ -167,6 +167,16 @@ static void poll_if_forgotten(int64_t now)
 		goc__inject(NULL, list, false);
 }
 
+int64_t goc__coarse_now ALIGNED_CACHE;
+
+/* Written only when it moves by a second: parking goroutines read it. */
+static void coarse_clock(int64_t now)
+{
+	int64_t s = now - now % GOC_SECOND;
+	if (s != load_relaxed(&goc__coarse_now))
+		store_relaxed(&goc__coarse_now, s);
+}
+
 static void *sysmon_main(void *arg)
 {
 	(void)arg;
@@ -183,10 +193,12 @@ static void *sysmon_main(void *arg)
 		}
 		if (all_idle()) {
 			wait_for_work();
+			coarse_clock(nanotime());
 			continue;
 		}
 		ask_fairness();
 		int64_t now = nanotime();
+		coarse_clock(now);
 		in_calls = goc__retake(now);
 		poll_if_forgotten(now);
 		queued = false;
