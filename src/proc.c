@@ -352,6 +352,7 @@ static bool runtime_init_locked(void)
 		store_release(&goc__sched.nprocs, n);
 		goc__signal_init();
 		goc__netpoll_init();
+		goc__leak_roots_init();
 		procs_made = true;
 	}
 	if (goc__sysmon_start() != 0)

@@ -532,6 +532,10 @@ void goc__traceback_panic(void) GOC_HIDDEN;
  * from the signal's context), exit status 2. From the signal handler. */
 _Noreturn void goc__traceback_sigquit(void *ucontext) GOC_HIDDEN;
 
+/* leak_roots.c: in ASan builds, goroutine stacks are LeakSanitizer roots
+ * at exit. Once, at start. */
+void goc__leak_roots_init(void) GOC_HIDDEN;
+
 /* ---- stack.c: stacks ----
  * A stack is known by the struct g in its top bytes. alloc reserves one;
  * if *fresh comes back true the slot was never used and its struct g is

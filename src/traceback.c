@@ -20,11 +20,12 @@
  * switch that parked it, g->sp), from the caller's own registers for the
  * goroutine running on this thread, or from a signal's context; a
  * goroutine running on another thread cannot be walked, and says so, as
- * in Go. Like Go, which hides runtime.gopark and below, the runtime's own
- * frames above the goc_ function the program called are left out (not
- * for a signal's context: there the top frame is the program's), and so
- * are the two below the goroutine's function (its entry in sched.c and
- * the context's trampoline).
+ * in Go. Like Go, which hides runtime.gopark and what calls it, the
+ * runtime's own frames are left out (GOC_TRACEBACK=system shows them):
+ * those above the program's newest frame, but for a panic the goc_
+ * function it called (goc_panic, as Go shows panic()), and those below
+ * the goroutine's function (its entry in sched.c, the trampoline). A
+ * frame is the runtime's if its source file is in goc's src/.
  *
  * GOC_TRACEBACK is Go's GOTRACEBACK: none, single (the default), all,
  * system (all, with the runtime's frames), crash (system, then abort with
@@ -72,14 +73,14 @@ static enum level traceback_level(void)
 
 static void *printer;
 static __thread char printer_self;
-static bool show_runtime; /* the printer's: GOC_TRACEBACK=system or crash */
+static bool show_runtime; /* the printer's: GOC_TRACEBACK=system */
 
 /* false: this thread is printing already (it faulted while printing). */
 static bool print_begin(enum level level)
 {
 	void *none = NULL;
 	if (cas(&printer, &none, &printer_self)) {
-		show_runtime = level >= LEVEL_SYSTEM;
+		show_runtime = level == LEVEL_SYSTEM;
 		return true;
 	}
 	if (none == &printer_self)
@@ -238,10 +239,12 @@ static void put_place(struct line *l, const struct code_info *ci, uintptr_t pc)
 }
 
 /* pcs[0] is exact (a signal's pc) or a return address like the rest.
- * Unless all: the runtime's frames at the top are left out but the
- * goc_ function the program called (goc_panic, say), and so are the
- * runtime's frames below the goroutine's function. */
-static void print_frames(const uintptr_t *pcs, int n, bool exact, bool all)
+ * Unless all: the runtime's frames at the top are left out, but for
+ * keep_api the goc_ function the program called (goc_panic, as Go shows
+ * panic), and so are the runtime's frames below the goroutine's
+ * function. */
+static void print_frames(const uintptr_t *pcs, int n, bool exact, bool all,
+                         bool keep_api)
 {
 	struct line l = {.n = 0};
 	struct code_info ci[MAX_FRAMES];
@@ -257,7 +260,7 @@ static void print_frames(const uintptr_t *pcs, int n, bool exact, bool all)
 	if (!all) {
 		while (start < end && is_runtime(&ci[start]))
 			start++;
-		if (start > 0 && start < end && is_api(ci[start - 1].func))
+		if (keep_api && start > 0 && start < end && is_api(ci[start - 1].func))
 			start--;
 		if (start == end) /* nothing but the runtime: show it */
 			start = 0;
@@ -325,6 +328,7 @@ static void print_created_by(struct g *g)
 struct start {
 	const struct ctx_regs *regs; /* NULL: g->sp */
 	bool exact;                  /* regs->pc is a signal's pc */
+	bool keep_api;               /* show the goc_ call it is in (a panic) */
 };
 
 static void print_goroutine(struct g *g, const struct start *st)
@@ -342,7 +346,7 @@ static void print_goroutine(struct g *g, const struct start *st)
 		uintptr_t pcs[MAX_FRAMES];
 		int n = goc__unwind(r, &stack, 1, pcs, MAX_FRAMES);
 		bool exact = st && st->exact;
-		print_frames(pcs, n, exact, show_runtime);
+		print_frames(pcs, n, exact, show_runtime, st && st->keep_api);
 	} else {
 		goc__os_write_err(
 			"\tgoroutine running on other thread; stack unavailable\n");
@@ -401,7 +405,7 @@ static __attribute__((noinline)) void print_here(bool all)
 {
 	struct ctx_regs regs;
 	ctx_regs_here(&regs);
-	struct job j = {{&regs, false}, all};
+	struct job j = {{&regs, false, true}, all};
 	run_on_print_stack(print_job, &j);
 }
 
@@ -438,7 +442,7 @@ _Noreturn void goc__traceback_sigquit(void *ucontext)
 	if (level != LEVEL_NONE) {
 		struct ctx_regs regs;
 		goc__ctx_regs_signal(ucontext, &regs);
-		struct job j = {{&regs, true}, true};
+		struct job j = {{&regs, true, false}, true};
 		run_on_print_stack(print_job, &j);
 	}
 	if (level == LEVEL_CRASH)
