@@ -27,7 +27,7 @@
 
 /* Below a parked goroutine's saved stack pointer: the red zone, and what
  * a frame resumed meanwhile may have written. */
-#define BELOW_SP ((uintptr_t)16 * 1024)
+#define BELOW_SP ((uintptr_t)1024)
 
 static void register_stack(struct g *g, void *arg)
 {
