@@ -16,6 +16,7 @@
  * "created by" lines and that every frame line has Go's shape.
  */
 #include "helpers.h"
+#include "traceback_age.h"
 #include "traceback_nodebug.h"
 
 #include <pthread.h>
@@ -208,6 +209,16 @@ static int scenario_thread_spawn(void)
 	return 0;
 }
 
+/* The waiters have waited three minutes (as far as tracebacks know). */
+static int scenario_long_wait(void)
+{
+	start_waiters(false);
+	settle(7);
+	age_parked_goroutines(3 * 60 * GOC_SECOND + GOC_SECOND / 2);
+	panic_here();
+	return 0;
+}
+
 /* A panic under a frame without line information. */
 NOINLINE static int panic_with_arg(int arg)
 {
@@ -233,6 +244,7 @@ static const struct {
 	{"own_sigquit_handler", scenario_own_sigquit_handler},
 	{"thread_spawn", scenario_thread_spawn},
 	{"panic_under_nodebug", scenario_panic_under_nodebug},
+	{"long_wait", scenario_long_wait},
 };
 
 static int scenario_fn;
@@ -259,9 +271,15 @@ static struct run run;
 
 static void exec_scenario(const char *name)
 {
-	char self[] = "/proc/self/exe";
+	/* argv[0] the binary's real name: frames of the program without
+	 * line information name it (object+offset) */
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		n = (ssize_t)strlen(strcpy(self, "/proc/self/exe"));
+	self[n] = 0;
 	char *argv[] = {self, "--scenario", (char *)name, NULL};
-	execv(self, argv);
+	execv("/proc/self/exe", argv);
 	_exit(goc_main(run_scenario_main, 0, NULL)); /* no exec: run it here */
 }
 
@@ -575,6 +593,17 @@ static int sigquit_prints_every_goroutine_and_exits_2(void)
 	return 0;
 }
 
+static int a_wait_of_minutes_shows_in_the_header(void)
+{
+	run_scenario("long_wait", (const char *const[]){"GOC_TRACEBACK=all", NULL});
+	expect_exit_status(2);
+	expect_line("goroutine " WAITER_ID " \\[chan receive, 3 minutes\\]:");
+	expect_line("goroutine " WAITER_ID
+	            " \\[sync\\.WaitGroup\\.Wait, 3 minutes, \"the waiter\"\\]:");
+	expect_line("goroutine 1 \\[running\\]:");
+	return 0;
+}
+
 static int a_programs_own_sigquit_handler_is_kept(void)
 {
 	struct sigaction sa;
@@ -618,6 +647,7 @@ static const struct test_case cases[] = {
 	PLAIN_CASE(traceback_crash_prints_all_then_aborts),
 	PLAIN_CASE(deadlock_prints_every_goroutine_with_frames),
 	PLAIN_CASE(sigquit_prints_every_goroutine_and_exits_2),
+	PLAIN_CASE(a_wait_of_minutes_shows_in_the_header),
 	PLAIN_CASE(a_programs_own_sigquit_handler_is_kept, .out = "own handler ran"),
 	PLAIN_CASE(created_by_without_goroutine_for_a_threads_goroutine),
 	PLAIN_CASE(frames_without_line_information_show_object_and_offset),
