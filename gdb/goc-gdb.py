@@ -77,7 +77,7 @@ class InfoGoroutines(gdb.Command):
         super().__init__("info goroutines", gdb.COMMAND_STACK, gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        reasons = _static("status.c", "wait_names")
+        reasons = gdb.parse_and_eval("goc__wait_reason_names")
         cur = _current_g()
         for g in _goroutines():
             status = int(g["status"])

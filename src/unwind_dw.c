@@ -193,6 +193,27 @@ int goc__unwind(const struct ctx_regs *r, const struct mem_range *ranges, int nr
 
 /* ---- names ---- */
 
+/* The line of at when libdwfl cannot find its compilation unit: it looks
+ * units up in .debug_aranges, which clang does not emit (unless
+ * -gdwarf-aranges). Ask each unit whether it holds the address. */
+static const char *line_by_units(Dwfl_Module *mod, Dwarf_Addr at, int *lineno)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	while (dw && dwarf_get_units(dw, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
+		if (dwarf_haspc(&cudie, at - bias) <= 0)
+			continue;
+		Dwarf_Line *line = dwarf_getsrc_die(&cudie, at - bias);
+		if (line && dwarf_lineno(line, lineno) == 0)
+			return dwarf_linesrc(line, NULL, NULL);
+		return NULL;
+	}
+	return NULL;
+}
+
 void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci)
 {
 	memset(ci, 0, sizeof *ci);
@@ -212,9 +233,10 @@ void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci)
 	if (ci->func)
 		ci->func_off = (uintptr_t)off + (pc - at);
 	Dwfl_Line *line = dwfl_module_getsrc(mod, at);
-	if (line) {
-		int lineno = 0;
+	int lineno = 0;
+	if (line)
 		ci->file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
-		ci->line = lineno;
-	}
+	else
+		ci->file = line_by_units(mod, at, &lineno);
+	ci->line = lineno;
 }
