@@ -114,6 +114,9 @@ void goc__os_signal_fault_restore(int sig) GOC_HIDDEN;
  * stack, unless the program has a disposition of its own for it already
  * (a handler, or SIG_IGN). */
 void goc__os_signal_quit_install(void (*fn)(void *ucontext)) GOC_HIDDEN;
+/* Block SIGQUIT in the calling thread (sysmon: it prints SIGQUIT's dump,
+ * so the signal must go to another thread). */
+void goc__os_signal_block_quit(void) GOC_HIDDEN;
 /* End the process with SIGABRT and a core dump (GOC_TRACEBACK=crash),
  * whatever handler or mask the program set. Async-signal-safe. */
 _Noreturn void goc__os_crash(void) GOC_HIDDEN;

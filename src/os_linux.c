@@ -258,6 +258,14 @@ void goc__os_signal_quit_install(void (*fn)(void *ucontext))
 	sigaction(SIGQUIT, &sa, NULL);
 }
 
+void goc__os_signal_block_quit(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 _Noreturn void goc__os_crash(void)
 {
 	struct sigaction sa;

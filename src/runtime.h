@@ -500,6 +500,10 @@ int goc__sysmon_start(void) GOC_HIDDEN; /* 0, or an errno value */
 bool goc__retake(int64_t now) GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
+/* SIGQUIT: sysmon prints the dump (goc__traceback_quit), woken from any
+ * sleep; async-signal-safe. Only once goc__sysmon_running is set. */
+void goc__sysmon_quit(void) GOC_HIDDEN;
+extern uint32_t goc__sysmon_running GOC_HIDDEN;
 
 /* The monotonic clock to the second, as sysmon last read it (0 before
  * it first did): a wait's start for tracebacks, at the cost of a load
@@ -528,9 +532,11 @@ void goc__dump_goroutines(void) GOC_HIDDEN;
  * goroutine, or more as GOC_TRACEBACK says; crash aborts after it); the
  * caller then exits. */
 void goc__traceback_panic(void) GOC_HIDDEN;
-/* SIGQUIT's dump: "SIGQUIT: quit", every goroutine (the interrupted one
- * from the signal's context), exit status 2. From the signal handler. */
+/* SIGQUIT's handler: the dump ("SIGQUIT: quit", every goroutine, the
+ * interrupted one from the signal's context) is printed by sysmon, which
+ * calls goc__traceback_quit; the process exits with status 2. */
 _Noreturn void goc__traceback_sigquit(void *ucontext) GOC_HIDDEN;
+_Noreturn void goc__traceback_quit(void) GOC_HIDDEN;
 
 /* leak_roots.c: in ASan builds, goroutine stacks are LeakSanitizer roots
  * at exit. Once, at start. */

@@ -372,11 +372,9 @@ static void print_other(struct g *g, void *arg)
 	print_goroutine(g, NULL);
 }
 
-/* The running goroutine of this thread first (from st), then the rest
- * if all. */
-static void print_goroutines(const struct start *st, bool all)
+/* The running goroutine cur first (from st), then the rest if all. */
+static void print_goroutines(struct g *cur, const struct start *st, bool all)
 {
-	struct g *cur = goc__getg();
 	struct others o = {cur, false};
 	if (cur && cur->id != 0) {
 		print_goroutine(cur, st);
@@ -386,9 +384,10 @@ static void print_goroutines(const struct start *st, bool all)
 		goc__allg_each(print_other, &o);
 }
 
-/* What to print: the running goroutine of this thread first (from
- * st), then the rest if all. */
+/* What to print: the goroutine cur first (from st), then the rest if
+ * all. */
 struct job {
+	struct g *cur;
 	struct start st;
 	bool all;
 };
@@ -396,7 +395,7 @@ struct job {
 static void print_job(void *arg)
 {
 	struct job *j = arg;
-	print_goroutines(&j->st, j->all);
+	print_goroutines(j->cur, &j->st, j->all);
 }
 
 /* Print from the caller's own registers (a function, not inlined: its
@@ -405,7 +404,7 @@ static __attribute__((noinline)) void print_here(bool all)
 {
 	struct ctx_regs regs;
 	ctx_regs_here(&regs);
-	struct job j = {{&regs, false, true}, all};
+	struct job j = {goc__getg(), {&regs, false, true}, all};
 	run_on_print_stack(print_job, &j);
 }
 
@@ -433,19 +432,38 @@ void goc__traceback_panic(void)
 		goc__os_crash();
 }
 
-_Noreturn void goc__traceback_sigquit(void *ucontext)
+/* SIGQUIT: what the handler saw, for sysmon to print. */
+static uint32_t quit_taken;
+static struct ctx_regs quit_regs;
+static struct g *quit_g; /* the goroutine the signal interrupted */
+
+_Noreturn void goc__traceback_quit(void)
 {
 	enum level level = traceback_level();
 	if (!print_begin(level))
 		_exit(2);
 	goc__os_write_err("SIGQUIT: quit\n\n");
 	if (level != LEVEL_NONE) {
-		struct ctx_regs regs;
-		goc__ctx_regs_signal(ucontext, &regs);
-		struct job j = {{&regs, true, false}, true};
+		struct job j = {quit_g, {&quit_regs, true, false}, true};
 		run_on_print_stack(print_job, &j);
 	}
 	if (level == LEVEL_CRASH)
 		goc__os_crash();
 	_exit(2);
+}
+
+/* The handler keeps the interrupted thread here, its goroutine's stack
+ * as it was, until sysmon has printed and ended the process (or prints
+ * itself if sysmon is not there). */
+_Noreturn void goc__traceback_sigquit(void *ucontext)
+{
+	if (xchg(&quit_taken, 1) == 0) {
+		goc__ctx_regs_signal(ucontext, &quit_regs);
+		quit_g = goc__getg();
+		if (!load_acquire(&goc__sysmon_running))
+			goc__traceback_quit();
+		goc__sysmon_quit();
+	}
+	for (;;)
+		goc__os_sleep(GOC_SECOND);
 }

@@ -203,7 +203,8 @@ static const char *line_by_units(Dwfl_Module *mod, Dwarf_Addr at, int *lineno)
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
 	uint8_t unit_type;
-	while (dw && dwarf_get_units(dw, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
+	while (dw &&
+	       dwarf_get_units(dw, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
 		if (dwarf_haspc(&cudie, at - bias) <= 0)
 			continue;
 		Dwarf_Line *line = dwarf_getsrc_die(&cudie, at - bias);

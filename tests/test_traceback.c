@@ -249,10 +249,13 @@ static const struct {
 
 static int scenario_fn;
 
-static int run_scenario_main(int argc, char **argv)
+/* The main goroutine's function: the last frame of its traceback. */
+NOINLINE static int run_scenario_main(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return scenarios[scenario_fn].fn();
+	int status = scenarios[scenario_fn].fn();
+	KEEP_FRAME();
+	return status;
 }
 
 /* ---- running a scenario, reading its lines (in the case's child) ------ */
@@ -480,7 +483,8 @@ static void expect_waiters(bool with_sleeper)
 static void expect_panicking_main(void)
 {
 	expect_block("goroutine 1 \\[running\\]:", FRAME("goc_panic"), IN_GOC,
-	             FRAME("panic_here"), HERE, FRAME("scenario_panic"), HERE);
+	             FRAME("panic_here"), HERE, FRAME("scenario_panic"), HERE,
+	             FRAME("run_scenario_main"), HERE);
 }
 
 /* ---- cases ---- */
@@ -510,7 +514,7 @@ static int frames_end_with_the_goroutines_function(void)
 	expect(matches("created by .*", run.line[at + 3]), "the frame after it is %s",
 	       run.line[at + 3]);
 	/* the main goroutine: its function last, no "created by" */
-	at = expect_line(FRAME("scenario_panic"));
+	at = expect_line(FRAME("run_scenario_main"));
 	expect(at + 2 >= run.nlines || run.line[at + 2][0] == 0,
 	       "a line follows the main goroutine's function: %s", run.line[at + 2]);
 	return 0;

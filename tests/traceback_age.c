@@ -14,4 +14,9 @@ static void age_one(struct g *g, void *arg)
 		g->wait_since = load_relaxed(&goc__coarse_now) - *(int64_t *)arg;
 }
 
-void age_parked_goroutines(int64_t ns) { goc__allg_each(age_one, &ns); }
+void age_parked_goroutines(int64_t ns)
+{
+	while (load_relaxed(&goc__coarse_now) == 0) /* sysmon sets it soon */
+		goc_sleep(GOC_MILLISECOND);
+	goc__allg_each(age_one, &ns);
+}
