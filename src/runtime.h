@@ -532,6 +532,11 @@ void goc__dump_goroutines(void) GOC_HIDDEN;
  * goroutine, or more as GOC_TRACEBACK says; crash aborts after it); the
  * caller then exits. */
 void goc__traceback_panic(void) GOC_HIDDEN;
+/* The same, for a fault turned into a panic while still in the signal
+ * handler: the failing goroutine's frames start at the faulting
+ * instruction of ucontext (the handler's third argument). It allocates
+ * (the symboliser): a fault inside malloc could hang it. */
+void goc__traceback_panic_at(void *ucontext) GOC_HIDDEN;
 /* SIGQUIT's handler: the dump ("SIGQUIT: quit", every goroutine, the
  * interrupted one from the signal's context) is printed by sysmon, which
  * calls goc__traceback_quit; the process exits with status 2. */

@@ -432,6 +432,19 @@ void goc__traceback_panic(void)
 		goc__os_crash();
 }
 
+void goc__traceback_panic_at(void *ucontext)
+{
+	enum level level = traceback_level();
+	if (level == LEVEL_NONE || !print_begin(level))
+		return;
+	struct ctx_regs regs;
+	goc__ctx_regs_signal(ucontext, &regs);
+	struct job j = {goc__getg(), {&regs, true, false}, level >= LEVEL_ALL};
+	run_on_print_stack(print_job, &j);
+	if (level == LEVEL_CRASH)
+		goc__os_crash();
+}
+
 /* SIGQUIT: what the handler saw, for sysmon to print. */
 static uint32_t quit_taken;
 static struct ctx_regs quit_regs;

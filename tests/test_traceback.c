@@ -16,8 +16,8 @@
  * "created by" lines and that every frame line has Go's shape.
  */
 #include "helpers.h"
-#include "traceback_age.h"
 #include "traceback_nodebug.h"
+#include "traceback_whitebox.h"
 
 #include <pthread.h>
 #include <regex.h>
@@ -219,6 +219,35 @@ static int scenario_long_wait(void)
 	return 0;
 }
 
+/* A fault whose handler prints the traceback from the fault's context,
+ * as a fault turned into a panic does. */
+static void on_fault(int sig, siginfo_t *si, void *ucontext)
+{
+	(void)sig, (void)si;
+	traceback_from_signal(ucontext);
+	_exit(2);
+}
+
+static int *volatile nowhere; /* NULL, unknown to the compiler */
+
+NOINLINE static void fault_here(void)
+{
+	*nowhere = 1;
+	KEEP_FRAME();
+}
+
+static int scenario_fault(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	fault_here();
+	KEEP_FRAME();
+	return 0;
+}
+
 /* A panic under a frame without line information. */
 NOINLINE static int panic_with_arg(int arg)
 {
@@ -245,6 +274,7 @@ static const struct {
 	{"thread_spawn", scenario_thread_spawn},
 	{"panic_under_nodebug", scenario_panic_under_nodebug},
 	{"long_wait", scenario_long_wait},
+	{"fault", scenario_fault},
 };
 
 static int scenario_fn;
@@ -608,6 +638,15 @@ static int a_wait_of_minutes_shows_in_the_header(void)
 	return 0;
 }
 
+static int a_faults_traceback_starts_at_the_faulting_function(void)
+{
+	run_scenario("fault", NULL);
+	expect_exit_status(2);
+	expect_block("goroutine 1 \\[running\\]:", FRAME("fault_here"), HERE,
+	             FRAME("scenario_fault"), HERE);
+	return 0;
+}
+
 static int a_programs_own_sigquit_handler_is_kept(void)
 {
 	struct sigaction sa;
@@ -652,6 +691,7 @@ static const struct test_case cases[] = {
 	PLAIN_CASE(deadlock_prints_every_goroutine_with_frames),
 	PLAIN_CASE(sigquit_prints_every_goroutine_and_exits_2),
 	PLAIN_CASE(a_wait_of_minutes_shows_in_the_header),
+	PLAIN_CASE(a_faults_traceback_starts_at_the_faulting_function),
 	PLAIN_CASE(a_programs_own_sigquit_handler_is_kept, .out = "own handler ran"),
 	PLAIN_CASE(created_by_without_goroutine_for_a_threads_goroutine),
 	PLAIN_CASE(frames_without_line_information_show_object_and_offset),

@@ -1,10 +1,12 @@
 /*
- * traceback_age.c — white-box help for test_traceback: make the parked
+ * traceback_whitebox.c — white-box help for test_traceback, built with
+ * the runtime's internal header (src/runtime.h): make the parked
  * goroutines look as if they had waited longer, so that the ", N
  * minutes" of their traceback headers can be tested without waiting
- * minutes. Built with the runtime's internal header (src/runtime.h).
+ * minutes; and print a panic's traceback from a signal's context, as a
+ * fault turned into a panic does.
  */
-#include "traceback_age.h"
+#include "traceback_whitebox.h"
 
 #include "runtime.h"
 
@@ -20,3 +22,5 @@ void age_parked_goroutines(int64_t ns)
 		goc_sleep(GOC_MILLISECOND);
 	goc__allg_each(age_one, &ns);
 }
+
+void traceback_from_signal(void *ucontext) { goc__traceback_panic_at(ucontext); }
