@@ -167,6 +167,7 @@ static int scenario_sigquit(void)
 	settle(8);
 	pthread_t t;
 	pthread_create(&t, NULL, quit_from_thread, NULL);
+	pthread_detach(t); /* the process ends with it still there */
 	goc_sleep(60 * GOC_SECOND);
 	KEEP_FRAME();
 	return 0;
