@@ -16,6 +16,7 @@
 typedef bool bench_fn(int64_t n, char *out, size_t len);
 
 bench_fn run_skynet;
+bench_fn run_binarytrees; /* goc-bench-gc only */
 bench_fn run_spawn;
 bench_fn run_pingpong;
 bench_fn run_ring;
@@ -30,6 +31,7 @@ bench_fn run_echo;
 bench_fn run_http;
 bench_fn run_yield;
 bench_fn run_syscall;
+bench_fn run_spinlat;
 
 /* bench_go — goc_go, exiting with a message if it fails. */
 void bench_go(goc_func fn, void *arg);

@@ -37,8 +37,12 @@ static const struct workload workloads[] = {
 	{"parallel", 50000000, run_parallel},
 	{"echo", 1000000, run_echo},
 	{"http", 5, run_http},              /* a server: run.sh loads it with wrk */
+	{"spinlat", 2000000000, run_spinlat},
 	{"yield", 10000000, run_yield},     /* goc only, */
 	{"syscall", 10000000, run_syscall}, /* not reference workloads */
+#ifdef GOC_BENCH_GC
+	{"binarytrees", 21, run_binarytrees}, /* goc-bench-gc only */
+#endif
 	{NULL, 0, NULL},
 };
 /* clang-format on */

@@ -21,8 +21,14 @@
 # directory; goc-bench with CMake, Release, in build-bench/ at the top of
 # the repository, unless GOC_BENCH names a goc-bench binary to use.
 #
+# goc-gc: binarytrees runs goc-bench-gc, the workloads linked with goc-gc
+# (the collector's library); GC=1 runs every workload's goc side with it,
+# and VS=goc puts plain goc-bench in Go's place, so that
+#   GC=1 VS=goc bench/run.sh parked buffered
+# compares goc-gc with goc (its "goc" columns are goc-gc, "Go" plain goc).
+#
 # Usage: [RUNS=5] [MAX_OTHERS=P] [GOC_BENCH=path] [TIMEOUT=300] [HTTP_SECONDS=5] \
-#          bench/run.sh [workload ...]        (default: all)
+#          [GC=1] [VS=goc] bench/run.sh [workload ...]        (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +41,7 @@ parked_n=1000000 # parked's N, passed explicitly: bytes_per_g = peak RSS / N
 echo_clients=1000 # echo's C: bytes_per_conn = peak RSS / C
 http_secs=${HTTP_SECONDS:-5} # http's N: seconds of load
 all=(skynet spawn pingpong ring buffered mpmc select mutex parked timers parallel echo http
-  http_nethttp syscall)
+  http_nethttp spinlat syscall binarytrees)
 go_only=(http_nethttp)
 goc_only=(syscall)
 
@@ -67,14 +73,21 @@ else
   build=$root/build-bench
   if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
         -DGOC_BUILD_TESTS=OFF -DGOC_BUILD_EXAMPLES=OFF &&
-      cmake --build "$build" --target goc-bench -j "$(nproc)"; } >"$tmp/build.log" 2>&1; then
+      cmake --build "$build" --target goc-bench goc-bench-gc -j "$(nproc)"; } >"$tmp/build.log" 2>&1; then
     cat "$tmp/build.log" >&2
     echo "run.sh: building goc-bench failed" >&2
     exit 2
   fi
   goc_bench=$build/bench/goc-bench
 fi
+goc_bench_gc=$(dirname "$goc_bench")/goc-bench-gc
 declare -A bin=([goc]=$goc_bench [go]=$tmp/anchors)
+[[ ${GC:-} == 1 ]] && bin[goc]=$goc_bench_gc
+[[ ${VS:-go} == goc ]] && bin[go]=$goc_bench
+# bin_for SIDE WORKLOAD: the program that runs WORKLOAD on SIDE.
+bin_for() {
+  if [[ $1 == goc && $2 == binarytrees ]]; then echo "$goc_bench_gc"; else echo "${bin[$1]}"; fi
+}
 
 # busy_ticks: set ticks to the CPU time (user, nice, system, irq, softirq) of
 # all processes, in clock ticks; it starts no process, so it adds nothing to it.
@@ -138,7 +151,7 @@ run_one() {
     serve "$side" "$w" || rc=$?
   else
     /usr/bin/time -f '%M %e %U %S' -o "$tmp/time" \
-      timeout --foreground -k 10 "$limit" "${bin[$side]}" "$w" "${args[@]}" \
+      timeout --foreground -k 10 "$limit" "$(bin_for "$side" "$w")" "$w" "${args[@]}" \
       >"$tmp/out" 2>"$tmp/err" || rc=$?
   fi
   busy_ticks && b1=$ticks
@@ -164,6 +177,7 @@ run_one() {
     line+=" peak_rss_kib=$rss others_cpu_pct=$others"
     [[ $w == parked ]] && line+=" bytes_per_g=$((rss * 1024 / parked_n))"
     [[ $w == echo ]] && line+=" bytes_per_conn=$((rss * 1024 / echo_clients))"
+    [[ $w == binarytrees ]] && line+=" peak_mib=$((rss / 1024))"
     if [[ $max_others ]] && ((others > max_others)); then
       echo "[$side] $line (discarded)" >&2
       sleep 5
@@ -206,7 +220,9 @@ checks() { # "ok/runs", then how many crashed or timed out, if any; "–" if no 
 }
 
 rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
-echo "goc $rev vs $(go version), nproc $cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $runs runs each, goc and Go alternating${max_others:+, runs with others above $max_others% CPU redone}"
+vs="$(go version)"
+[[ ${VS:-go} == goc ]] && vs="plain goc (in the Go columns)"
+echo "goc${GC:+-gc} $rev vs $vs, nproc $cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $runs runs each, goc and Go alternating${max_others:+, runs with others above $max_others% CPU redone}"
 echo
 echo "| workload | metric | goc median | Go median | goc/Go | goc min–max | Go min–max | peak RSS KiB goc | peak RSS KiB Go | others' CPU % (max) | checks ok goc | checks ok Go |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"

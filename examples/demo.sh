@@ -17,6 +17,7 @@ demos=(
 	"ratelimit|a worker pool paced by a Ticker: one job per 50 ms tick"
 	"timeout|select over a result and a Timer: a fast worker answers, a slow one times out"
 	"echo|a TCP echo server, a goroutine per connection, and three clients, on loopback"
+	"gctrees|goroutines with a garbage collector (goc-gc): 160 trees built and dropped, memory stays flat"
 	"httpd --self-test|an HTTP/1.1 keep-alive server and a client in one process (plain httpd serves 127.0.0.1:8080)"
 )
 

@@ -563,6 +563,64 @@ int goc_close(int fd);
 void goc_syscall_enter(void);
 void goc_syscall_exit(void);
 
+/* goc_lock_thread, goc_unlock_thread — Go's LockOSThread/UnlockOSThread:
+ * while locked (calls nest), the goroutine runs only on this thread and no
+ * other goroutine runs there. A goroutine that ends locked takes its
+ * thread with it. Nothing on a plain thread; an unlock without a lock is
+ * harmless. */
+void goc_lock_thread(void);
+void goc_unlock_thread(void);
+
+/*
+ * Preemption: a goroutine that computes for about 10 ms without a goc call
+ * (1 ms when a timer is due or a woken goroutine waits) gives its
+ * processor to the goroutines queued behind it, and waits its turn for
+ * one, on its own thread, keeping its stack and any lock it holds; then it
+ * computes on. goc_maxprocs still bounds how many goroutines compute at
+ * once. A goroutine whose thread sleeps in a lock (a pthread mutex held
+ * by a preempted one) lets its processor go too. Preemption is a signal
+ * (SIGURG, as in Go): a program's own SIGURG handler would take it away.
+ * GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ */
+
+/* ---------------------------------------------------------------------- */
+/* Garbage collection: only in the library goc-gc                          */
+/* ---------------------------------------------------------------------- */
+
+/* These two are defined only by goc-gc (pkg-config goc-gc, CMake
+ * goc::goc_gc): goc plus the Boehm-Demers-Weiser collector, a tracing,
+ * conservative, non-moving collector. A program that links plain goc and
+ * calls them does not link. goc-gc runs every goc program unchanged.
+ *
+ * Roots: global data, every thread's stack and registers, every
+ * goroutine's stack (running, runnable or parked), the arguments of
+ * goc_go and goc_after_func, channel buffers and values in flight.
+ * Memory from malloc is not scanned: a collected block referenced only
+ * from there may be freed. Allocation is safe from every goroutine and
+ * thread at once (each thread allocates from its own free lists; a
+ * thread that is not goc's is made known to the collector on its first
+ * call, until it exits), and a collection never waits for a parked
+ * goroutine: the world it stops is the threads.
+ *
+ * The collector stops threads with signals (SIGPWR and SIGXCPU on
+ * Linux): during a collection a thread's blocking call that a signal
+ * interrupts even with SA_RESTART (nanosleep, poll, epoll_wait, ...) may
+ * fail with EINTR, as in any program using this collector; goc's own
+ * calls retry.
+ *
+ * GOC_GC_DIVISOR=n (environment) sets the collector's free-space divisor
+ * (default 3: a collection once a third of the heap's size has been
+ * allocated since the last; more collects more often in less memory);
+ * GC_MARKERS=n the number of marking threads (default: one per CPU). */
+
+/* goc_gc_alloc — n bytes, zeroed, freed once unreachable (n may be 0: a
+ * unique pointer). Out of memory is Go's fatal error "fatal error: out of
+ * memory" (exit status 2). Never NULL. */
+void *goc_gc_alloc(size_t n);
+
+/* goc_gc_collect — a full collection now (Go's runtime.GC). */
+void goc_gc_collect(void);
+
 #ifdef __cplusplus
 }
 #endif

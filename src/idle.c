@@ -39,7 +39,7 @@
 void goc__pidle_put(struct p *p)
 {
 	p_set_status(p, P_IDLE);
-	p->m = NULL;
+	store_relaxed(&p->m, NULL);
 	p->link = goc__sched.pidle;
 	goc__sched.pidle = p;
 	add_fetch(&goc__sched.npidle, 1);
@@ -355,7 +355,7 @@ void goc__stopm(struct m *m)
 	store_relaxed(&m->wake, M_ASLEEP);
 	m->p = m->nextp;
 	m->nextp = NULL;
-	m->p->m = m;
+	store_release(&m->p->m, m);
 	spin_unlock(&goc__sched.lock);
 	m->contended = false;
 	if (m->polled) {
@@ -426,7 +426,7 @@ bool goc__p_release(struct m *m)
 		struct p *again = recheck_queues();
 		if (again) {
 			m->p = again;
-			again->m = m;
+			store_release(&again->m, m);
 			add_fetch(&goc__sched.nmspinning, 1);
 			return false; /* still spinning */
 		}

@@ -123,6 +123,19 @@ _Noreturn void goc__os_crash(void) GOC_HIDDEN;
 /* Make [stack, stack+size) the calling thread's alternate signal stack.
  * false: not done (a fault then has no stack to be reported on). */
 bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;
+/* Put back the signal stack the thread had before (before it exits). */
+void goc__os_signal_altstack_restore(void) GOC_HIDDEN;
+/* The preemption signal: fn runs in the interrupted thread (on its
+ * alternate stack, with errno kept); goc__os_thread_preempt sends it to a
+ * thread of this process. Async-signal-safe. */
+void goc__os_signal_preempt_install(void (*fn)(void)) GOC_HIDDEN;
+void goc__os_thread_preempt(int tid) GOC_HIDDEN;
+int goc__os_thread_id(void) GOC_HIDDEN;
+/* What thread tid is doing: running or ready to run, asleep in a futex
+ * (a lock, a condition variable: a call that SA_RESTART restarts), or
+ * anything else (another system call, stopped, gone). */
+enum os_thread_state { OS_THREAD_ON_CPU, OS_THREAD_IN_FUTEX, OS_THREAD_OTHER };
+enum os_thread_state goc__os_thread_state(int tid) GOC_HIDDEN;
 
 /* ---- output ---------------------------------------------------------- */
 

@@ -195,6 +195,40 @@ int goc__os_thread_count(void)
 	return n;
 }
 
+/* Reads /proc/self/task/<tid>/<file> into buf (NUL-terminated); no
+ * stdio, as sysmon may run while another thread holds its locks. */
+static bool read_task_file(int tid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t len = read(fd, buf, size - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = 0;
+	return true;
+}
+
+enum os_thread_state goc__os_thread_state(int tid)
+{
+	char buf[256];
+	if (!read_task_file(tid, "stat", buf, sizeof buf))
+		return OS_THREAD_OTHER;
+	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
+	if (!s || s[1] != ' ')
+		return OS_THREAD_OTHER;
+	if (s[2] == 'R')
+		return OS_THREAD_ON_CPU;
+	if (s[2] != 'S' || !read_task_file(tid, "syscall", buf, sizeof buf))
+		return OS_THREAD_OTHER;
+	/* "202 0x… …": the call it sleeps in, by number */
+	return strtol(buf, NULL, 10) == SYS_futex ? OS_THREAD_IN_FUTEX
+	                                          : OS_THREAD_OTHER;
+}
+
 /* ---- signals --------------------------------------------------------- */
 
 static void (*fault_fn)(int sig, void *addr, void *sp);
@@ -281,11 +315,47 @@ _Noreturn void goc__os_crash(void)
 	_exit(2);
 }
 
+/* Preemption: SIGURG, as Go (a signal programs rarely use, whose default
+ * is to be ignored, so one that arrives late or elsewhere harms no one). */
+static void (*preempt_fn)(void);
+
+static void on_preempt(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si, (void)ctx;
+	int saved = errno;
+	preempt_fn();
+	errno = saved;
+}
+
+void goc__os_signal_preempt_install(void (*fn)(void))
+{
+	preempt_fn = fn;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_preempt;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGURG, &sa, NULL);
+}
+
+int goc__os_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+void goc__os_thread_preempt(int tid)
+{
+	syscall(SYS_tgkill, (int)getpid(), tid, SIGURG);
+}
+
+/* The signal stack the thread had before ours (a sanitizer's), put back
+ * before the thread exits: the sanitizer frees the one it finds then. */
+static _Thread_local stack_t altstack_before;
+
 bool goc__os_signal_altstack(void *stack, size_t size)
 {
 	stack_t ss = {.ss_sp = stack, .ss_size = size, .ss_flags = 0};
-	return sigaltstack(&ss, NULL) == 0;
+	return sigaltstack(&ss, &altstack_before) == 0;
 }
+
+void goc__os_signal_altstack_restore(void) { sigaltstack(&altstack_before, NULL); }
 
 /* ---- output ---------------------------------------------------------- */
 

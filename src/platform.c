@@ -7,6 +7,15 @@
 #include "platform.h"
 #include "os.h"
 
+__thread int32_t goc__locks_held __attribute__((tls_model("initial-exec")));
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+__attribute__((noinline)) int32_t *goc__locks_held_here(void)
+{
+	return &goc__locks_held;
+}
+#endif
+
 /* Spin with pause a while (the holder is running and about to release),
  * then give the CPU away between tries (the holder may be descheduled). */
 void goc__spin_lock_slow(spinlock *l)

@@ -54,21 +54,62 @@ typedef struct spinlock {
 	uint32_t held;
 } spinlock;
 
+/* How many spin locks this thread holds. Preemption (preempt.c) makes a
+ * goroutine wait for a processor inside a signal handler only while its
+ * thread holds none: the thread that would hand it one may want the same
+ * lock. Reached through the thread pointer read anew each time (goc's
+ * own locks_held_here), not through the thread-local's address: a
+ * goroutine may resume on another thread between two locks, and
+ * compilers keep a thread-local's address across calls. The variable's
+ * offset from the thread pointer is the same in every thread. */
+extern __thread int32_t goc__locks_held __attribute__((tls_model("initial-exec")));
+#if defined(__x86_64__)
+static inline int32_t *locks_held_here(void)
+{
+	char *tp;
+	intptr_t off;
+	__asm__ volatile("movq %%fs:0, %0" : "=r"(tp));
+	__asm__("movq goc__locks_held@gottpoff(%%rip), %0" : "=r"(off));
+	return (int32_t *)(tp + off);
+}
+#elif defined(__aarch64__)
+static inline int32_t *locks_held_here(void)
+{
+	char *tp;
+	intptr_t off;
+	__asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
+	__asm__("adrp %0, :gottprel:goc__locks_held\n\t"
+	        "ldr %0, [%0, #:gottprel_lo12:goc__locks_held]"
+	        : "=r"(off));
+	return (int32_t *)(tp + off);
+}
+#else
+int32_t *goc__locks_held_here(void) GOC_HIDDEN; /* not inlined */
+#define locks_held_here goc__locks_held_here
+#endif
+
 void goc__spin_lock_slow(spinlock *l) GOC_HIDDEN;
 
 static inline void spin_lock(spinlock *l)
 {
-	if (likely(xchg(&l->held, 1) == 0))
-		return;
-	goc__spin_lock_slow(l);
+	if (unlikely(xchg(&l->held, 1) != 0))
+		goc__spin_lock_slow(l);
+	++*locks_held_here();
 }
 
 static inline bool spin_trylock(spinlock *l)
 {
-	return load_relaxed(&l->held) == 0 && xchg(&l->held, 1) == 0;
+	if (load_relaxed(&l->held) != 0 || xchg(&l->held, 1) != 0)
+		return false;
+	++*locks_held_here();
+	return true;
 }
 
-static inline void spin_unlock(spinlock *l) { store_release(&l->held, 0); }
+static inline void spin_unlock(spinlock *l)
+{
+	--*locks_held_here();
+	store_release(&l->held, 0);
+}
 
 /* A cheap per-thread pseudo-random number (xorshift). */
 uint32_t goc__fastrand(void) GOC_HIDDEN;

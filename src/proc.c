@@ -56,15 +56,22 @@ static void m_init_thread(struct m *m)
 	goc__setm(m);
 	san_m_init(m);
 	goc__os_thread_stack(&m->g0_stack_lo, &m->g0_stack_size);
+	goc__gc_thread_init(m);
 	goc__signal_thread_init(m);
+	store_relaxed(&m->tid, goc__os_thread_id());
 	m->rand = (uint32_t)m->id * 2654435761u + 1;
 }
 
+/* Ms are never freed: sysmon walks them all (sched.allm). */
 static struct m *m_alloc(void)
 {
 	struct m *m = goc__mem_alloc(sizeof *m);
 	if (!m)
 		goc__fatal("out of memory allocating a thread");
+	spin_lock(&goc__sched.lock);
+	m->alllink = goc__sched.allm;
+	store_release(&goc__sched.allm, m);
+	spin_unlock(&goc__sched.lock);
 	return m;
 }
 
@@ -86,7 +93,7 @@ static void *m_main(void *arg)
 	spin_lock(&goc__sched.lock);
 	m->p = m->nextp;
 	m->nextp = NULL;
-	m->p->m = m;
+	store_release(&m->p->m, m);
 	spin_unlock(&goc__sched.lock);
 	goc__schedule();
 	return NULL;
@@ -162,12 +169,31 @@ void goc__p_retire(struct m *m)
 	bool last = false;
 	if (p_status(p) == P_RETIRING) { /* not re-enabled meanwhile */
 		p_set_status(p, P_DEAD);
-		p->m = NULL;
+		store_relaxed(&p->m, NULL);
 		m->p = NULL;
 		last = add_fetch(&goc__sched.retiring, -1) == 0;
 	}
 	spin_unlock(&goc__sched.lock);
 	if (last)
+		resize_waiter_ready();
+	if (load_relaxed(&goc__sched.gq_size) > 0)
+		goc__wakep();
+}
+
+/* A retiring P that preemption took from its M (preempt.c): sysmon
+ * retires it in the M's stead. */
+void goc__p_retire_detached(struct p *p)
+{
+	if (!p_cas_status(p, P_SYSCALL, P_DEAD))
+		return;
+	struct g *next = xchg(&p->runnext, NULL);
+	if (next)
+		goc__globq_put(&next->node);
+	for (struct gnode *node; (node = goc__runq_pop(p));)
+		goc__globq_put(node);
+	goc__timers_move(p, goc__sched.allp[0]);
+	goc__stack_cache_flush(p);
+	if (add_fetch(&goc__sched.retiring, -1) == 0)
 		resize_waiter_ready();
 	if (load_relaxed(&goc__sched.gq_size) > 0)
 		goc__wakep();
@@ -310,7 +336,7 @@ GOC_API int64_t goc_numgoroutine(void)
 
 void goc__check_dead(void)
 {
-	if (goc__sched.nmidle != goc__sched.nm ||
+	if (goc__sched.nmidle + goc__sched.nmidlelocked != goc__sched.nm ||
 	    load_relaxed(&goc__sched.npidle) != load_relaxed(&goc__sched.nprocs) ||
 	    load_relaxed(&goc__sched.gq_size) != 0 ||
 	    load_relaxed(&goc__sched.retiring) != 0 || goc__timers_earliest() ||
@@ -351,6 +377,7 @@ static bool runtime_init_locked(void)
 		store_release(&goc__sched.nallp, n);
 		store_release(&goc__sched.nprocs, n);
 		goc__signal_init();
+		goc__preempt_init();
 		goc__netpoll_init();
 		goc__leak_roots_init();
 		procs_made = true;
@@ -399,11 +426,12 @@ GOC_API int goc_main(int (*fn)(int argc, char **argv), int argc, char **argv)
 		goc__fatal("goc_main called twice");
 	args = (struct main_args){fn, argc, argv};
 	struct m *m = goc__m_new_current();
+	m->main_thread = true;
 	spin_lock(&goc__sched.lock);
 	struct p *p = goc__pidle_get();
 	if (p) {
 		m->p = p;
-		p->m = m;
+		store_release(&p->m, m);
 	}
 	spin_unlock(&goc__sched.lock);
 	if (goc__spawn_main(m->p, main_body, &args) != 0)

@@ -133,6 +133,18 @@ void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n)
 
 void goc__globq_put(struct gnode *node) { goc__globq_put_batch(node, node, 1); }
 
+/* A goroutine that preemption took off its P, counted apart: it waits
+ * its turn, while others queued here are work that nobody runs (sysmon
+ * preempts sooner for those). */
+void goc__globq_put_preempted(struct g *g)
+{
+	spin_lock(&goc__sched.lock);
+	g->preempted = 1;
+	store_relaxed(&goc__sched.gq_preempted, goc__sched.gq_preempted + 1);
+	globq_put_locked(&g->node, &g->node, 1);
+	spin_unlock(&goc__sched.lock);
+}
+
 struct gnode *goc__globq_get_locked(void)
 {
 	struct gnode *node = goc__sched.gq_head;
@@ -143,5 +155,9 @@ struct gnode *goc__globq_get_locked(void)
 		goc__sched.gq_tail = NULL;
 	store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
 	node->link = NULL;
+	if (node->kind == NODE_G && ((struct g *)node)->preempted) {
+		((struct g *)node)->preempted = 0;
+		store_relaxed(&goc__sched.gq_preempted, goc__sched.gq_preempted - 1);
+	}
 	return node;
 }

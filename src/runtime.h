@@ -26,6 +26,7 @@
 #define GOC_RUNTIME_H
 
 #include "cache.h"
+#include "gc_hooks.h"
 #include "goc.h"
 #include "mem.h"
 #include "os.h"
@@ -119,7 +120,10 @@ enum wait_reason {
  *   RETIRING -> DEAD       its M let it go
  *   IDLE -> DEAD           the set shrinks while it is idle
  *   RUNNING <-> SYSCALL    goc_syscall_enter / exit, or sysmon's retake
- *   SYSCALL -> DEAD        the set shrinks while its M is in a call */
+ *   SYSCALL -> DEAD        the set shrinks while its M is in a call, or
+ *                          sysmon retires one preemption took (below)
+ *   RETIRING -> SYSCALL    preemption took it from a goroutine that
+ *                          computes (preempt.c) */
 enum p_status { P_DEAD, P_IDLE, P_RUNNING, P_SYSCALL, P_RETIRING, P_NSTATUS };
 
 /* A thread of the scheduler. Changed by the M itself while it holds a P,
@@ -188,7 +192,9 @@ struct g {
 	uint8_t wait_reason; /* enum wait_reason; set before parking */
 	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
 	uint8_t is_main;
-	uint8_t canary; /* slot guarded by a canary word (stack.c) */
+	uint8_t canary;    /* slot guarded by a canary word (stack.c) */
+	uint8_t preempted; /* queued by preemption, waits its turn (preempt.c);
+	                    * under sched.lock */
 
 	/* For tracebacks (traceback.c): where it was started, and since when
 	 * it waits (goc__coarse_now when it parked; 0: unknown). */
@@ -200,6 +206,8 @@ struct g {
 	 * G after it resumes (ready/park give the happens-before). */
 	void *param;
 	uint32_t select_done; /* atomic: the first case to fire a select wins */
+	struct m *lockedm;    /* goc_lock_thread: runs only there (lock.c) */
+	uint32_t lock_count;  /* owner only: goc_lock_thread nesting */
 	uint32_t wake;        /* thread waiters: futex word, 1 = woken */
 
 	/* Sanitizer fiber state (unused in plain builds). */
@@ -265,7 +273,7 @@ struct p {
 	uint64_t schedtick;      /* schedules done; relaxed, sampled by sysmon */
 	uint32_t fair_due;       /* atomic: sysmon asks for the oldest to run next */
 	uint32_t runnext_streak; /* owner only: runnext taken in a row */
-	struct m *m;             /* M holding it */
+	struct m *m;             /* M holding it; atomic (sysmon reads it) */
 	int32_t id;
 	uint32_t status; /* enum p_status; atomic (p_set_status) */
 	struct p *link;  /* idle list; under sched.lock */
@@ -286,6 +294,7 @@ struct p {
 	                        * thieves may then take runnext too */
 	uint64_t syscalltick;     /* system calls entered; owner writes, sysmon reads */
 	uint64_t sysmon_syscalltick; /* sysmon only: syscalltick when first seen */
+	int64_t sysmon_preempt_when; /* sysmon only: when it last asked */
 	int64_t sysmon_syscall_when; /* sysmon only: when that was */
 };
 
@@ -306,14 +315,34 @@ struct m {
 	uint32_t status;     /* enum m_status; atomic (m_set_status) */
 	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
 	/* Scheduling policy, owner only (sched.c): */
-	bool ran_stolen;        /* running a goroutine it stole, until it switches */
-	bool contended;         /* that goroutine parked on a lock: steal no more
+	bool ran_stolen;     /* running a goroutine it stole, until it switches */
+	bool contended;      /* that goroutine parked on a lock: steal no more
 	                       * until woken with a P */
-	int32_t in_timer;       /* running a timer's function (time.c) */
-	bool in_syscall;        /* between goc_syscall_enter and exit (syscall.c) */
-	uint32_t note_sleeping; /* atomic: the timer sleeper waits on its note,
+	int32_t in_timer;    /* running a timer's function (time.c) */
+	bool in_syscall;     /* between goc_syscall_enter and exit (syscall.c) */
+	int32_t preempt_off; /* > 0 while goroutine code here uses the P: a
+	                      * switch in progress, a ready, a spawn
+	                      * (preempt.c must not take the P then) */
+	int32_t tid;         /* the thread's id, for preemption signals */
+	/* sysmon's preemption request (preempt.c), written before the signal:
+	 * the P it means, that P's schedtick then, and whether the thread
+	 * slept in the kernel (then it only lets the P go). */
+	struct p *preempt_p;
+	uint64_t preempt_tick;
+	uint32_t preempt_asleep;
+	/* atomic: its P was taken while it slept in a futex; its goroutine
+	 * computes without one (preempt.c), until its next switch */
+	uint32_t preempt_pless;
+	int64_t sysmon_pless_when; /* sysmon only: when it first saw that */
+	struct m *alllink;         /* sched.allm: every M, never freed */
+	struct g *lockedg;         /* goc_lock_thread: the one goroutine it runs */
+	struct g *handoff_g;       /* taken from the queue but locked to another M:
+	                      * g0 hands it over (sched.c) */
+	bool locked_exit;          /* that goroutine ended locked: the thread goes */
+	bool main_thread;          /* the thread of goc_main: never exits */
+	uint32_t note_sleeping;    /* atomic: the timer sleeper waits on its note,
 	                         * not in the poller (idle.c) */
-	struct g *polled;       /* goroutines the poller readied, to run once
+	struct g *polled;          /* goroutines the poller readied, to run once
 	                   * this M holds a P again (idle.c) */
 	int32_t id;
 
@@ -328,6 +357,9 @@ struct m {
 	void *tsan_fiber; /* g0's TSan fiber */
 	void *asan_fake_stack;
 	void *altstack; /* signal stack for stack-overflow reports */
+#ifdef GOC_WITH_GC
+	struct m_gc gc; /* the collector's view of this thread (goc-gc) */
+#endif
 };
 
 /* Values of m->wake, the futex word an idle M sleeps on (Go's note):
@@ -342,20 +374,23 @@ enum m_note {
 
 struct sched {
 	spinlock lock;
-	int32_t nprocs;                   /* atomic; Ps [0, nprocs) are in use */
-	int32_t npidle;                   /* atomic; idle Ps */
-	int32_t nmspinning;               /* atomic; spinning Ms */
-	int32_t nm;                       /* Ms created; under lock */
-	int32_t nmidle;                   /* Ms on the idle list; under lock */
-	int32_t retiring;                 /* atomic; Ps in P_RETIRING */
-	struct p *pidle;                  /* idle Ps */
-	struct m *midle;                  /* idle Ms */
+	int32_t nprocs;       /* atomic; Ps [0, nprocs) are in use */
+	int32_t npidle;       /* atomic; idle Ps */
+	int32_t nmspinning;   /* atomic; spinning Ms */
+	int32_t nm;           /* Ms created; under lock */
+	int32_t nmidle;       /* Ms on the idle list; under lock */
+	int32_t nmidlelocked; /* locked Ms waiting for their G; under lock */
+	int32_t retiring;     /* atomic; Ps in P_RETIRING */
+	struct p *pidle;      /* idle Ps */
+	struct m *midle;      /* idle Ms */
 	struct p *allp[GOC_MAXPROCS_MAX]; /* created Ps, never freed */
 	int32_t nallp;
 
 	/* Global run queue: overflow, yields, goroutines from other threads. */
 	struct gnode *gq_head, *gq_tail;
-	int64_t gq_size; /* atomic (read without the lock) */
+	int64_t gq_size;      /* atomic (read without the lock) */
+	int64_t gq_preempted; /* atomic: of those, goroutines preemption queued */
+	struct m *allm;       /* every M ever made (alllink); pushed under the lock */
 
 	int64_t goid_gen;    /* atomic; ids handed out in batches */
 	int64_t ext_spawned; /* atomic; goroutines started off any P */
@@ -419,6 +454,22 @@ static inline bool runtime_try_ensure(void)
 	return likely(load_acquire(&goc__runtime_started)) || goc__runtime_try_start();
 }
 
+/* Goroutine code that uses its M's P holds preemption off (preempt.c):
+ * the preemption handler, on this thread, then leaves the P alone. The
+ * signal fences keep the compiler from moving reads of m->p out of the
+ * region. */
+static inline void preempt_disable(struct m *m)
+{
+	m->preempt_off++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void preempt_enable(struct m *m)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	m->preempt_off--;
+}
+
 /* ---- sched.c: running goroutines ---- */
 
 /* Park the running goroutine (or block the calling thread) until
@@ -448,6 +499,14 @@ void goc__park_on_lock(void) GOC_HIDDEN;
 bool goc__can_spin(int iter) GOC_HIDDEN;
 
 void goc__yield(void) GOC_HIDDEN; /* goc_yield */
+/* lock.c: on g0, the locked goroutine of m left it: wait until it is
+ * runnable again and handed back with a P (or end the thread if it
+ * ended); hand g, locked to another M, to that M with our P. */
+struct g *goc__lockedm_wait(struct m *m) GOC_HIDDEN;
+void goc__lockedm_start(struct m *m, struct g *g) GOC_HIDDEN;
+void goc__lockedm_wait_in_handler(struct m *m) GOC_HIDDEN;
+/* Give a P that no M holds to one that runs it, or to the idle list. */
+void goc__handoffp(struct p *p) GOC_HIDDEN;
 /* Switch from the running goroutine cur to the M's g0, which runs
  * after(m, cur, NULL) first (syscall.c). */
 void goc__switch_to_g0(struct m *m, struct g *cur, after_switch_fn after) GOC_HIDDEN;
@@ -460,7 +519,8 @@ int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 
 /* ---- runq.c: run queues ---- */
 
-void goc__globq_put(struct gnode *n) GOC_HIDDEN; /* takes sched.lock */
+void goc__globq_put(struct gnode *n) GOC_HIDDEN;       /* takes sched.lock */
+void goc__globq_put_preempted(struct g *g) GOC_HIDDEN; /* takes sched.lock */
 void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
 struct gnode *goc__globq_get_locked(void) GOC_HIDDEN;
 bool goc__runq_put(struct p *p, struct gnode *n) GOC_HIDDEN; /* false: full */
@@ -489,6 +549,7 @@ void goc__timers_wake(int64_t when, bool running) GOC_HIDDEN;
 struct m *goc__m_new_current(void) GOC_HIDDEN;         /* make this thread an M */
 void goc__newm(struct p *p, bool spinning) GOC_HIDDEN; /* a thread for p */
 void goc__p_retire(struct m *m) GOC_HIDDEN;            /* m's P leaves; m keeps none */
+void goc__p_retire_detached(struct p *p) GOC_HIDDEN;   /* the same, for a P without M */
 void goc__check_dead(void) GOC_HIDDEN;                 /* under sched.lock */
 int64_t goc__next_goid(struct p *p) GOC_HIDDEN;
 
@@ -498,6 +559,12 @@ int goc__sysmon_start(void) GOC_HIDDEN; /* 0, or an errno value */
 /* syscall.c: take the Ps of Ms long in a system call; true if any P is
  * in one. */
 bool goc__retake(int64_t now) GOC_HIDDEN;
+/* preempt.c: install the preemption signal (once); ask the M running p to
+ * let it go (sysmon). */
+void goc__preempt_init(void) GOC_HIDDEN;
+void goc__preempt(struct p *p, uint64_t tick) GOC_HIDDEN;
+void goc__preempt_pless(int64_t now) GOC_HIDDEN;
+extern bool goc__async_preempt_off GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
 /* SIGQUIT: sysmon prints the dump (goc__traceback_quit), woken from any
@@ -561,6 +628,10 @@ bool goc__stack_check_canary(struct g *g) GOC_HIDDEN;
 bool goc__stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
 /* fn(g, arg) for the struct g of every slot ever handed out (allg.c). */
 void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
+/* The same without the lock, with each slot's stack [lo, hi), for a
+ * collector that has stopped the world (gc.c). */
+void goc__stack_each_stopped(void (*fn)(struct g *g, char *lo, char *hi, void *arg),
+                             void *arg) GOC_HIDDEN;
 
 /* ---- signal.c ---- */
 

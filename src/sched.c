@@ -87,7 +87,10 @@ static struct m *finish_switch(void)
 		m->after = NULL;
 		after(m, m->after_g, m->after_arg);
 	}
-	check_timers(m->p);
+	if (likely(m->p))
+		check_timers(m->p);
+	store_relaxed(&m->preempt_pless, 0); /* switched: see preempt.c */
+	preempt_enable(m);                   /* taken by whoever switched to us */
 	return m;
 }
 
@@ -162,25 +165,36 @@ static inline struct g *g_of(struct p *p, struct gnode *node)
 static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after,
                                void *arg, bool dying)
 {
+	preempt_disable(m); /* released in the resumed context */
 	struct p *p = m->p;
 	struct g *next = NULL;
 	m->ran_stolen = false;
-	if (likely(p_status(p) != P_RETIRING)) {
+	/* No P: preemption took it (preempt.c); g0 gets one. A locked M
+	 * runs no other goroutine, and one locked elsewhere goes to its M:
+	 * g0 sees to both (lock.c). */
+	if (likely(p) && likely(p_status(p) != P_RETIRING) && likely(!m->lockedg)) {
 		struct gnode *node = runq_get_local(p);
-		if (node)
+		if (node) {
 			next = g_of(p, node);
+			if (unlikely(next->lockedm)) {
+				m->handoff_g = next;
+				next = NULL;
+			}
+		}
 	}
 	return switch_from(m, cur, next, after, arg, dying);
 }
 
 void goc__switch_to_g0(struct m *m, struct g *cur, after_switch_fn after)
 {
+	preempt_disable(m);
 	switch_from(m, cur, NULL, after, NULL, false);
 }
 
 /* On g0: run g until it gives the M back. */
 static void execute(struct m *m, struct g *g)
 {
+	preempt_disable(m);
 	m->curg = g;
 	g->m = m;
 	g_set_status(g, G_RUNNING);
@@ -306,24 +320,25 @@ void goc__ready(struct g *g, bool next)
 	}
 	g_set_status(g, G_RUNNABLE);
 	struct m *m = goc__getm();
+	if (m)
+		preempt_disable(m); /* we use its P */
 	struct p *p = m ? m->p : NULL;
 	if (!p) {
 		goc__globq_put(&g->node);
 		fence_seq(); /* the queue, then nmspinning: see recheck_queues */
 		goc__wakep();
-		return;
+	} else if (next && !(g = xchg(&p->runnext, g))) {
+		/* runs when the readier blocks; no thread woken */
+	} else {
+		if (unlikely(!goc__runq_put(p, &g->node)))
+			goc__runq_spill(p, &g->node);
+		if (!next)
+			goc__wakep();
+		else
+			goc__sysmon_watch(); /* pushed out of runnext: see the top */
 	}
-	if (next) {
-		g = xchg(&p->runnext, g);
-		if (!g)
-			return; /* runs when the readier blocks; no thread woken */
-	}
-	if (unlikely(!goc__runq_put(p, &g->node)))
-		goc__runq_spill(p, &g->node);
-	if (!next)
-		goc__wakep();
-	else
-		goc__sysmon_watch(); /* pushed out of runnext: see the top */
+	if (m)
+		preempt_enable(m);
 }
 
 /* A goroutine that slept a while resumes through a few frames (the
@@ -338,6 +353,9 @@ static void prefetch_frames(struct g *g)
 		__builtin_prefetch(sp + i * CACHE_LINE);
 }
 
+/* Sleepers whose time has come: each runs next, pushing the one before
+ * to the queue's tail, as Go's timers ready goroutines (a sleeper does
+ * not wait behind goroutines that compute). */
 void goc__ready_many(struct g *const *gs, int n)
 {
 	struct p *p = goc__getm()->p; /* timers run only on Ms holding a P */
@@ -345,8 +363,9 @@ void goc__ready_many(struct g *const *gs, int n)
 		struct g *g = gs[i];
 		g_set_status(g, G_RUNNABLE);
 		prefetch_frames(g);
-		if (unlikely(!goc__runq_put(p, &g->node)))
-			goc__runq_spill(p, &g->node);
+		struct g *pushed = xchg(&p->runnext, g);
+		if (pushed && unlikely(!goc__runq_put(p, &pushed->node)))
+			goc__runq_spill(p, &pushed->node);
 	}
 	goc__sysmon_watch();
 }
@@ -356,7 +375,15 @@ void goc__ready_many(struct g *const *gs, int n)
 _Noreturn static void goexit(struct m *m, struct g *cur)
 {
 	g_set_status(cur, G_DEAD);
-	store_relaxed(&m->p->nexited, m->p->nexited + 1);
+	if (unlikely(cur->lockedm)) /* it takes its thread with it (lock.c) */
+		m->locked_exit = true;
+	preempt_disable(m);
+	struct p *p = m->p;
+	if (likely(p))
+		store_relaxed(&p->nexited, p->nexited + 1);
+	else /* preempted off its P: counted apart (goc_numgoroutine) */
+		add_fetch(&goc__sched.ext_spawned, -1);
+	preempt_enable(m);
 	schedule_from(m, cur, after_exit, NULL, true);
 	__builtin_unreachable();
 }
@@ -438,6 +465,8 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->m = NULL;
 	g->param = NULL;
 	g->select_done = 0;
+	g->lockedm = NULL;
+	g->lock_count = 0;
 	g->wake = 0;
 	g->wait_reason = WAIT_NONE;
 	g->is_thread = 0;
@@ -475,28 +504,38 @@ static int spawn(size_t size, goc_func fn, void *arg, const char *name,
 		return -1;
 	}
 	struct m *m = goc__getm();
+	if (m)
+		preempt_disable(m); /* we use its P */
 	struct p *p = m ? m->p : NULL;
-	if (!p)
+	if (!p) {
+		if (m)
+			preempt_enable(m);
 		return spawn_global(size, fn, arg, name,
 		                    add_fetch(&goc__sched.goid_gen, 1), creator_pc);
+	}
 	struct gspawn *s =
 		spawn_new(p, size, fn, arg, name, goc__next_goid(p), creator_pc);
-	if (!s)
+	if (!s) {
+		preempt_enable(m);
 		return -1;
+	}
 	s->creator_id = m->curg ? m->curg->id : 0;
 	store_relaxed(&p->nspawned, p->nspawned + 1);
 	if (likely(goc__runq_put(p, &s->node))) {
+		preempt_enable(m);
 		goc__sysmon_watch(); /* this P runs it unless sysmon moves it */
 		return 0;
 	}
 	struct g *cur = m->curg;
 	if (!cur || m->in_timer) { /* no goroutine of its own to pace */
 		goc__runq_spill(p, &s->node);
+		preempt_enable(m);
 		goc__wakep();
 		return 0;
 	}
 	/* The queue is full: the spawner runs the newcomer now and waits in
-	 * the global queue, behind the work it made. */
+	 * the global queue, behind the work it made. (The pin we hold is
+	 * released in the resumed context, as after any switch.) */
 	store_relaxed(&p->schedtick, p->schedtick + 1);
 	switch_from(m, cur, g_start(p, s), after_yield, NULL, false);
 	return 0;
@@ -544,12 +583,15 @@ void goc__yield(void)
 		goc__os_yield();
 		return;
 	}
+	preempt_disable(m);
 	struct p *p = m->p;
-	if (goc__runq_empty(p) && load_relaxed(&goc__sched.gq_size) == 0 &&
+	if (p && goc__runq_empty(p) && load_relaxed(&goc__sched.gq_size) == 0 &&
 	    p_status(p) != P_RETIRING) {
 		check_timers(p); /* nothing else here; timers may be due */
+		preempt_enable(m);
 		return;
 	}
+	preempt_enable(m);
 	schedule_from(m, cur, after_yield, NULL, false);
 }
 
@@ -575,6 +617,15 @@ GOC_API int64_t goc_id(void)
 /* ---- finding work (g0) ------------------------------------------------- */
 
 /* Take from the global queue: one to run and a fair share into p's deque. */
+/* Is node a goroutine bound to a thread (locked, or preempted:
+ * preempt.c)? Such goroutines leave the global queue one at a time: each
+ * goes to its own thread anyway, and preempted ones so take turns, in the
+ * queue's order, at every processor, not in batches at one. */
+static bool bound(struct gnode *node)
+{
+	return node && node->kind == NODE_G && ((struct g *)node)->lockedm;
+}
+
 static struct gnode *globq_take(struct p *p)
 {
 	if (load_relaxed(&goc__sched.gq_size) == 0)
@@ -584,7 +635,10 @@ static struct gnode *globq_take(struct p *p)
 	if (n > RUNQ_SIZE / 2)
 		n = RUNQ_SIZE / 2;
 	struct gnode *node = goc__globq_get_locked();
-	for (int64_t i = 1; node && i < n; i++) {
+	/* A bound one takes our P with it: what we took besides would wait
+	 * behind it on our queue, a whole time slice. */
+	for (int64_t i = 1; node && !bound(node) && i < n && !bound(goc__sched.gq_head);
+	     i++) {
 		struct gnode *more = goc__globq_get_locked();
 		if (!more)
 			break;
@@ -698,8 +752,25 @@ static struct gnode *poll_network(struct m *m)
 	return first ? &first->node : NULL;
 }
 
+/* A goroutine preempted off its P (preempt.c) switched to g0 without one:
+ * take an idle P, or sleep until handed one. */
+static void acquire_p(struct m *m)
+{
+	spin_lock(&goc__sched.lock);
+	struct p *p = goc__pidle_get();
+	spin_unlock(&goc__sched.lock);
+	if (p) {
+		m->p = p;
+		store_release(&p->m, m);
+		return;
+	}
+	goc__stopm(m);
+}
+
 static struct gnode *find_runnable(struct m *m)
 {
+	if (unlikely(!m->p))
+		acquire_p(m);
 	for (;;) {
 		struct p *p = m->p;
 		if (unlikely(p_status(p) == P_RETIRING)) {
@@ -746,7 +817,20 @@ void goc__schedule(void)
 {
 	struct m *m = goc__getm();
 	for (;;) {
-		struct gnode *node = find_runnable(m);
-		execute(m, g_of(m->p, node));
+		if (unlikely(m->lockedg)) { /* it runs nothing else (lock.c) */
+			execute(m, goc__lockedm_wait(m));
+			continue;
+		}
+		struct g *g = m->handoff_g;
+		m->handoff_g = NULL;
+		if (!g) {
+			struct gnode *node = find_runnable(m); /* may take a P */
+			g = g_of(m->p, node);
+		}
+		if (unlikely(g->lockedm)) {
+			goc__lockedm_start(m, g); /* gives its M our P */
+			continue;
+		}
+		execute(m, g);
 	}
 }

@@ -40,10 +40,9 @@
  * Every mapping, guard and probe goes through os.h; this file keeps the
  * policy. It is also the one place that knows where all stacks are: the
  * chunks carved so far (today only the current one is remembered) and
- * the odd-size mappings. A garbage-collected build must scan the live
- * goroutines' stacks as roots; the seam for that is an enumeration of the
- * chunks here (a list of every chunk mapped, walked slot by slot), not
- * built yet. Stack memory never comes from mem.h.
+ * the odd-size mappings. goc-gc's collector scans the live goroutines'
+ * stacks as roots by walking them (goc__stack_each_stopped, gc.c). Stack
+ * memory never comes from mem.h.
  */
 #include "runtime.h"
 #include "sanitizer.h"
@@ -363,4 +362,25 @@ void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg)
 			fn(g_of_slot(r->base + k * slot, r->stack_size), arg);
 	}
 	spin_unlock(&global.lock);
+}
+
+/* The walk of goc__stack_each without the lock, for a collector that has
+ * stopped every other thread (one of them may hold it), and with the
+ * bounds of each slot's stack taken from the region: a fresh slot's
+ * struct g is not written yet, but a thread stopped on its way into it
+ * may already run there. */
+void goc__stack_each_stopped(void (*fn)(struct g *g, char *lo, char *hi, void *arg),
+                             void *arg)
+{
+	for (size_t i = 0; i < global.nregions; i++) {
+		struct region *r = &global.regions[i];
+		size_t slot = slot_size(r->stack_size), n = r->nslots;
+		if (i == global.carving && global.chunk)
+			n = (size_t)(global.chunk - r->base) / slot;
+		for (size_t k = 0; k < n; k++) {
+			char *base = r->base + k * slot;
+			fn(g_of_slot(base, r->stack_size), base + GUARD_SIZE,
+			   base + slot, arg);
+		}
+	}
 }

@@ -27,7 +27,7 @@ static const uint32_t p_next[P_NSTATUS] = {
 	[P_IDLE] = BIT(P_RUNNING) | BIT(P_DEAD),
 	[P_RUNNING] = BIT(P_IDLE) | BIT(P_RETIRING) | BIT(P_SYSCALL),
 	[P_SYSCALL] = BIT(P_RUNNING) | BIT(P_DEAD),
-	[P_RETIRING] = BIT(P_RUNNING) | BIT(P_DEAD),
+	[P_RETIRING] = BIT(P_RUNNING) | BIT(P_DEAD) | BIT(P_SYSCALL),
 };
 
 static const uint32_t m_next[M_NSTATUS] = {

@@ -22,15 +22,18 @@ GOC_API void goc_syscall_enter(void)
 {
 	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (!g || !m->p)
+	if (!g)
 		return;
+	preempt_disable(m); /* the P is ours until it is marked */
 	struct p *p = m->p;
-	store_relaxed(&p->syscalltick, p->syscalltick + 1);
-	if (!p_cas_status(p, P_RUNNING, P_SYSCALL))
-		return; /* retiring: goc_maxprocs waits for it as for any */
-	g->wait_reason = WAIT_SYSCALL;
-	g_set_status(g, G_SYSCALL);
-	m->in_syscall = true;
+	if (p)
+		store_relaxed(&p->syscalltick, p->syscalltick + 1);
+	if (p && p_cas_status(p, P_RUNNING, P_SYSCALL)) {
+		g->wait_reason = WAIT_SYSCALL;
+		g_set_status(g, G_SYSCALL);
+		m->in_syscall = true;
+	} /* else retiring: goc_maxprocs waits for it as for any */
+	preempt_enable(m);
 }
 
 /* After the switch to g0: queue g and let the thread sleep until it is
@@ -40,7 +43,8 @@ static void after_syscall_no_p(struct m *m, struct g *g, void *arg)
 	(void)arg;
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put(&g->node);
-	goc__stopm(m); /* returns holding a P; the scheduler goes on */
+	if (!m->lockedg)       /* a locked M waits for its goroutine (lock.c) */
+		goc__stopm(m); /* returns holding a P; the scheduler goes on */
 }
 
 static void exit_without_p(struct m *m, struct g *g)
@@ -51,7 +55,7 @@ static void exit_without_p(struct m *m, struct g *g)
 	spin_unlock(&goc__sched.lock);
 	if (p) {
 		m->p = p;
-		p->m = m;
+		store_release(&p->m, m);
 		g_set_status(g, G_RUNNING);
 		return;
 	}
@@ -82,7 +86,7 @@ GOC_API void goc_syscall_exit(void)
 
 /* Hand p, just taken from a thread in a system call, to one that runs
  * it if there is work for it, else to the idle list (Go's handoffp). */
-static void handoff(struct p *p)
+void goc__handoffp(struct p *p)
 {
 	bool work = !goc__runq_empty(p) || load_relaxed(&goc__sched.gq_size) > 0;
 	if (work || (load_relaxed(&goc__sched.nmspinning) == 0 &&
@@ -115,6 +119,13 @@ bool goc__retake(int64_t now)
 {
 	bool in_calls = false;
 	int32_t n = load_acquire(&goc__sched.nprocs);
+	int32_t nall = load_acquire(&goc__sched.nallp);
+	for (int32_t i = n; i < nall; i++) {
+		/* Beyond nprocs, only a P preemption took while it retired. */
+		struct p *p = load_acquire(&goc__sched.allp[i]);
+		if (p && p_status(p) == P_SYSCALL)
+			goc__p_retire_detached(p);
+	}
 	for (int32_t i = 0; i < n; i++) {
 		struct p *p = load_acquire(&goc__sched.allp[i]);
 		if (!p || p_status(p) != P_SYSCALL)
@@ -137,7 +148,7 @@ bool goc__retake(int64_t now)
 		if (for_ns < RETAKE_AFTER)
 			continue;
 		if (p_cas_status(p, P_SYSCALL, P_RUNNING))
-			handoff(p);
+			goc__handoffp(p);
 	}
 	return in_calls;
 }

@@ -19,8 +19,8 @@
  *
  * It also takes the P of a thread that stays in a system call (syscall.c,
  * looking every SYSMON_WATCH while any is in one), and polls the network
- * when no thread has for POLL_FORGOTTEN. Preempting a goroutine that runs
- * too long will live here too.
+ * when no thread has for POLL_FORGOTTEN, and asks a goroutine that has
+ * run too long to give its P up (preempt.c; should_preempt says when).
  */
 #include "runtime.h"
 #include "netpoll.h"
@@ -32,6 +32,39 @@
 #define RUNNEXT_STUCK_TIME (2 * GOC_MILLISECOND)
 #define FRESH_STACKS 16 /* goroutines started on new stacks between looks */
 #define POLL_FORGOTTEN (10 * GOC_MILLISECOND) /* see poll_if_forgotten */
+#define PREEMPT_AFTER (10 * GOC_MILLISECOND)  /* Go's forcePreemptNS */
+#define PREEMPT_RETRY (1 * GOC_MILLISECOND)   /* the handler may decline */
+#define PREEMPT_FOR_WAKE (1 * GOC_MILLISECOND)
+
+/* Goroutines wait on the global queue that are not there by preemption
+ * (woken from a plain thread or by a P going away), and no P is idle to
+ * take them. */
+static bool woken_work_waits(void)
+{
+	return load_relaxed(&goc__sched.npidle) == 0 &&
+	       load_relaxed(&goc__sched.gq_size) >
+	               load_relaxed(&goc__sched.gq_preempted);
+}
+
+/* A goroutine that has run PREEMPT_AFTER without its P scheduling gives
+ * the P up (preempt.c); so does one that has run PREEMPT_FOR_WAKE while
+ * a timer of its P is due, a goroutine just woken waits to run next
+ * (runnext, where timers and hand-offs put them) or on the global queue:
+ * a sleeper would otherwise wait out the whole slice, as in Go. */
+static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
+{
+	uint32_t status = p_status(p);
+	if ((status != P_RUNNING && status != P_RETIRING) ||
+	    now - p->sysmon_preempt_when < PREEMPT_RETRY)
+		return false;
+	if (stuck_for >= PREEMPT_AFTER || status == P_RETIRING)
+		return true; /* goc_maxprocs waits for a retiring one */
+	if (stuck_for < PREEMPT_FOR_WAKE)
+		return false;
+	int64_t first = load_relaxed(&p->timers.first);
+	return (first != 0 && first <= now) || load_relaxed(&p->runnext) != NULL ||
+	       woken_work_waits();
+}
 
 /* Look at every P; true if some work waits that an idle P could take: a
  * P that has not scheduled for STUCK_TIME while goroutines wait in its
@@ -66,6 +99,12 @@ static bool find_stale_work(int64_t now, bool *queued)
 			p->sysmon_tick_time = now;
 		}
 		int64_t stuck_for = now - p->sysmon_tick_time;
+		if (should_preempt(p, now, stuck_for)) {
+			p->sysmon_preempt_when = now;
+			goc__preempt(p, tick); /* preempt.c */
+			/* look again soon: the P comes back to retake */
+			store_relaxed(&goc__sched.sysmon_watch, 1);
+		}
 		bool in_deque =
 			load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
 		bool in_runnext = load_relaxed(&p->runnext) != NULL;
@@ -226,9 +265,12 @@ static void *sysmon_main(void *arg)
 		int64_t now = nanotime();
 		coarse_clock(now);
 		in_calls = goc__retake(now);
+		if (!goc__async_preempt_off)
+			goc__preempt_pless(now);
 		poll_if_forgotten(now);
 		queued = false;
-		if ((find_stale_work(nanotime(), &queued) || timers_overdue()) &&
+		if ((find_stale_work(nanotime(), &queued) || timers_overdue() ||
+		     load_relaxed(&goc__sched.gq_size) > 0) &&
 		    load_relaxed(&goc__sched.npidle) > 0)
 			goc__wakep();
 	}

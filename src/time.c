@@ -295,7 +295,9 @@ struct sleep {
 static void sleep_arm(void *arg)
 {
 	struct sleep *s = arg;
-	heap_add(goc__getm()->p, (struct timer_slot){s->until, (uintptr_t)s->g}, NULL);
+	/* The M's P, or P 0 if preemption took it (we are then on g0). */
+	heap_add(goc__timer_home(), (struct timer_slot){s->until, (uintptr_t)s->g},
+	         NULL);
 }
 
 /* ---- timed waits (select, *_timeout) ---- */

@@ -349,6 +349,7 @@ static int close_wakes_a_blocked_reader_with_ebadf(void)
 
 struct blocking_reader {
 	int fd;
+	_Atomic bool started;
 	_Atomic long result;
 };
 
@@ -356,6 +357,7 @@ static void read_blocking(void *arg)
 {
 	struct blocking_reader *b = arg;
 	char c;
+	b->started = true;
 	b->result = goc_read(b->fd, &c, 1) + 10;
 }
 
@@ -363,8 +365,9 @@ static int close_of_a_blocking_descriptor_waits_for_the_call(void)
 {
 	int fds[2];
 	expect_eq(pipe(fds), 0);
-	struct blocking_reader b = {fds[0], 0};
+	struct blocking_reader b = {fds[0], false, 0};
 	spawn(read_blocking, &b);
+	eventually(b.started, 5);        /* a loaded machine may start it late */
 	goc_sleep(20 * GOC_MILLISECOND); /* it is in read(2) now */
 	expect_eq(goc_close(fds[0]), 0); /* returns at once */
 	expect(fcntl(fds[0], F_GETFD) != -1, "closed under the call");

@@ -156,7 +156,10 @@ static void burn_and_count(void *arg)
 	goc_wg_done(&burners);
 }
 
-/* Four CPU-bound goroutines: with one processor, one at a time. */
+/* Four CPU-bound goroutines: with one processor, one at a time. They burn
+ * 30 ms each, past the 10 ms after which preemption hands the processor
+ * on and lets the burner run beside it in its own thread (preempt.c): the
+ * cases that count burners run with preemption off. */
 static void expect_burners_one_at_a_time(void)
 {
 	goc_wg_add(&burners, 4);
@@ -445,8 +448,10 @@ static const struct test_case cases[] = {
 	CASE(n_above_max_is_clamped),
 	CASE(set_from_a_plain_thread),
 	PLAIN_CASE(set_before_goc_main_on_a_plain_thread),
-	CASE(one_processor_runs_one_goroutine_at_a_time),
-	CASE(shrinking_to_one_takes_effect_before_return),
+	CASE(one_processor_runs_one_goroutine_at_a_time,
+             .env = {"GOC_DEBUG=asyncpreemptoff=1"}),
+	CASE(shrinking_to_one_takes_effect_before_return,
+             .env = {"GOC_DEBUG=asyncpreemptoff=1"}),
 	CASE(two_cpu_bound_goroutines_run_in_parallel),
 	CASE(growing_from_one_lets_goroutines_run_in_parallel),
 	CASE(shrinking_while_goroutines_sleep_on_removed_processors, .timeout = 10),

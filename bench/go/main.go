@@ -39,6 +39,8 @@ var workloads = []workload{
 	{"echo", 1_000_000, runEcho},
 	{"http", 5, runHTTP},
 	{"http_nethttp", 5, runHTTPNetHTTP},
+	{"spinlat", 2_000_000_000, runSpinlat},
+	{"binarytrees", 21, runBinarytrees},
 }
 
 func main() {
@@ -94,4 +96,9 @@ func span(n, k, i int) (lo, hi int) {
 // sumBelow returns 0 + 1 + ... + (n-1).
 func sumBelow(n int) int {
 	return n * (n - 1) / 2
+}
+
+// us returns d in microseconds.
+func us(d time.Duration) float64 {
+	return float64(d.Nanoseconds()) / 1e3
 }

@@ -1,0 +1,193 @@
+/*
+ * preempt.c — a goroutine that computes for PREEMPT_AFTER without a goc
+ * call gives up its processor, and waits its turn for one (Go's
+ * asynchronous preemption, by hand-off).
+ *
+ * sysmon sees a P that has not scheduled for PREEMPT_AFTER and signals
+ * its thread (SIGURG). The handler does not switch goroutines: C gives no
+ * safe point for that (the goroutine may hold malloc's lock, stdio's, or
+ * a pthread mutex that the next goroutine on this thread would want).
+ * Instead the thread itself steps aside:
+ *
+ *   1. It detaches the P: marks it P_SYSCALL, as if the goroutine had
+ *      entered a blocking call, and forgets it. sysmon hands it to another
+ *      thread (syscall.c's retake), which runs the goroutines queued
+ *      behind.
+ *   2. It queues its goroutine on the global run queue, bound to this
+ *      thread for the while as goc_lock_thread binds one (lock.c), and
+ *      sleeps in the handler on its note. Whoever takes the goroutine
+ *      from the queue hands its P to this thread and goes idle; the
+ *      handler returns with that P, and the goroutine computes on.
+ *
+ * So the goroutine keeps its stack, its thread and every lock it holds,
+ * and GOC_MAXPROCS still bounds how many goroutines compute at once.
+ * Waiting while holding a lock is safe as long as the thread that would
+ * give us a P never needs it: for goc's own spin locks that is not known,
+ * so the handler does nothing while the thread holds one
+ * (goc__locks_held) or is in goc code that uses its P (m->preempt_off,
+ * Go's m.locks); sysmon asks again a moment later. Locks of C code
+ * (malloc's, stdio's, the program's pthread mutexes) are futexes: a
+ * goroutine that waits for one that a preempted goroutine holds sleeps in
+ * the kernel with its P, and sysmon signals such a thread too, asking it
+ * only to let its P go (step 1; m->preempt_asleep). The queue then
+ * reaches the holder, which runs and releases the lock; the waiter wakes
+ * as a plain thread, without a P, until its next goc call.
+ *
+ * A thread asleep in another system call is not signalled: the calls
+ * that SA_RESTART does not restart (sleeps, poll, select) would fail with
+ * EINTR, which C code rarely expects.
+ *
+ * GOC_DEBUG=asyncpreemptoff=1 turns it off, as Go's GODEBUG does.
+ */
+#include "runtime.h"
+#include "sanitizer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool goc__async_preempt_off;
+
+/* ThreadSanitizer runs a handler only when the thread next leaves one of
+ * its interceptors: a thread asleep in pthread_mutex_lock runs it once it
+ * has the lock, never while it sleeps. Waiting in the handler could then
+ * leave a lock's holder waiting for a processor held by the threads
+ * asleep on that lock, for good. Under TSan the handler only lets the P
+ * go (the goroutine runs on beside the processors until its next goc
+ * call). */
+#ifdef GOC_TSAN
+#define HANDLER_DEFERRED 1
+#else
+#define HANDLER_DEFERRED 0
+#endif
+
+/* Let p go as a system call would: the tick first, since once marked
+ * the P may be another M's at once. Only goc_maxprocs changes the status
+ * of a P its M holds (RUNNING to RETIRING), so this ends. */
+static void detach_p(struct m *m, struct p *p)
+{
+	store_relaxed(&p->syscalltick, p->syscalltick + 1);
+	while (!p_cas_status(p, P_RUNNING, P_SYSCALL) &&
+	       !p_cas_status(p, P_RETIRING, P_SYSCALL))
+		;
+	m->p = NULL;
+}
+
+/* Queue our goroutine, bound to this thread, let the P go, and sleep
+ * until whoever takes the goroutine hands us a P (lock.c's hand-over).
+ * Queued first: the thread given our P must find it there, or it may go
+ * idle with the goroutine about to be queued. */
+static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
+{
+	struct g *g = m->curg;
+	bool bind = !g->lockedm; /* goc_lock_thread binds it already */
+	if (bind) {
+		g->lockedm = m;
+		m->lockedg = g;
+	}
+	g_set_status(g, G_RUNNABLE);
+	goc__globq_put_preempted(g);
+	if (p)
+		detach_p(m, p);
+	goc__lockedm_wait_in_handler(m);
+	store_relaxed(&m->preempt_pless, 0);
+	g_set_status(g, G_RUNNING);
+	if (bind) {
+		g->lockedm = NULL;
+		m->lockedg = NULL;
+	}
+}
+
+/* In the interrupted thread, on its signal stack. Only futexes and spin
+ * locks that this thread does not hold: async-signal-safe. */
+static void on_preempt(void)
+{
+	struct m *m = goc__getm();
+	if (!m || !m->curg || m->preempt_off || m->in_syscall)
+		return;
+	struct p *p = m->p;
+	if (!p) { /* computing without one since step 3: wait for one */
+		if (load_relaxed(&m->preempt_pless) && !load_relaxed(&m->preempt_p) &&
+		    *locks_held_here() == 0)
+			wait_for_turn(m, NULL);
+		return;
+	}
+	if (p != load_relaxed(&m->preempt_p) ||
+	    load_relaxed(&p->schedtick) != load_relaxed(&m->preempt_tick))
+		return; /* it scheduled since sysmon asked */
+	uint32_t status = p_status(p);
+	if (status != P_RUNNING && status != P_RETIRING)
+		return;
+	/* Asleep, it only lets the P go, which holding locks does not hinder
+	 * (goc code that called into libc with a lock held may sleep there). */
+	if (HANDLER_DEFERRED) {
+		detach_p(m, p);
+	} else if (load_relaxed(&m->preempt_asleep)) {
+		detach_p(m, p);
+		store_relaxed(&m->preempt_pless, 1); /* sysmon watches it */
+	} else if (*locks_held_here() == 0)
+		wait_for_turn(m, p);
+}
+
+/* GOC_DEBUG is Go's GODEBUG: comma-separated name=value. */
+static bool debug_set(const char *name)
+{
+	const char *env = getenv("GOC_DEBUG");
+	size_t len = strlen(name);
+	for (const char *s = env; s && *s;) {
+		const char *end = strchr(s, ',');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		if (n > len && strncmp(s, name, len) == 0 && s[len] == '=')
+			return strncmp(s + len + 1, "0", n - len - 1) != 0;
+		s = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+void goc__preempt_init(void)
+{
+	goc__async_preempt_off = debug_set("asyncpreemptoff");
+	if (!goc__async_preempt_off)
+		goc__os_signal_preempt_install(on_preempt);
+}
+
+/* sysmon: threads whose goroutine computes without a P since its P was
+ * taken while it slept in a futex (step 3) are asked to wait for one,
+ * once they have run PLESS_GRACE without a goc switch. */
+#define PLESS_GRACE (1 * GOC_MILLISECOND)
+
+void goc__preempt_pless(int64_t now)
+{
+	for (struct m *m = load_acquire(&goc__sched.allm); m; m = m->alllink) {
+		if (!load_relaxed(&m->preempt_pless) || load_relaxed(&m->p)) {
+			m->sysmon_pless_when = 0;
+			continue;
+		}
+		if (!m->sysmon_pless_when)
+			m->sysmon_pless_when = now;
+		if (now - m->sysmon_pless_when < PLESS_GRACE)
+			continue;
+		int tid = load_relaxed(&m->tid);
+		if (goc__os_thread_state(tid) != OS_THREAD_ON_CPU)
+			continue;
+		m->sysmon_pless_when = now; /* ask again after a grace */
+		store_relaxed(&m->preempt_asleep, 0);
+		store_release(&m->preempt_p, NULL);
+		goc__os_thread_preempt(tid);
+	}
+}
+
+/* sysmon: p has not scheduled for PREEMPT_AFTER; tick is its schedtick. */
+void goc__preempt(struct p *p, uint64_t tick)
+{
+	struct m *m = load_acquire(&p->m);
+	if (!m || goc__async_preempt_off)
+		return;
+	int tid = load_relaxed(&m->tid);
+	enum os_thread_state state = goc__os_thread_state(tid);
+	if (state == OS_THREAD_OTHER)
+		return;
+	store_relaxed(&m->preempt_asleep, state == OS_THREAD_IN_FUTEX);
+	store_relaxed(&m->preempt_tick, tick);
+	store_release(&m->preempt_p, p);
+	goc__os_thread_preempt(tid);
+}
