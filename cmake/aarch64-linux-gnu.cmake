@@ -27,6 +27,10 @@ else()
   set(CMAKE_CROSSCOMPILING_EMULATOR "qemu-aarch64;-L;${GOC_CROSS_SYSROOT}")
 endif()
 
+# pkg-config: the target's .pc files only (the multiarch directory holds
+# them when a library's arm64 package is installed), never the host's.
+set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:${GOC_CROSS_SYSROOT}/lib/pkgconfig")
+
 # Look for libraries and headers in the target root only, programs on the host.
 set(CMAKE_FIND_ROOT_PATH ${GOC_CROSS_SYSROOT})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

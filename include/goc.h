@@ -20,6 +20,15 @@
  *  - Misuse that Go answers with a panic is a goc panic: the first line on
  *    stderr is "panic: <Go's message> [goroutine N]", then the process
  *    exits with status 2.
+ *  - Tracebacks are Go's: "goroutine 7 [chan receive, 2 minutes, "name"]:",
+ *    then per frame "fn(...)" and "\tfile:line +0xoff" (or
+ *    "\tobject+0xoff" without debug information), then "created by fn in
+ *    goroutine M". GOC_TRACEBACK (Go's GOTRACEBACK): none, single (the
+ *    default: the panicking goroutine), all, system (with goc's own
+ *    frames), crash (all, then abort with a core). The deadlock error
+ *    prints every goroutine; SIGQUIT prints "SIGQUIT: quit", a blank line
+ *    and every goroutine, and exits with status 2 (unless the program set
+ *    its own SIGQUIT disposition before goc started).
  *  - Durations are int64_t nanoseconds.
  *  - errno is per thread, and a goroutine that waited may resume on
  *    another one: goc sets errno on the thread a call returns on. glibc
@@ -86,8 +95,8 @@ typedef void (*goc_func)(void *arg);
 /* Attributes of a new goroutine (goc_go_attr). Zero-initialise, then set. */
 typedef struct goc_attr {
 	size_t stack_size; /* bytes; 0 = GOC_STACK_DEFAULT */
-	const char *name;  /* kept with the goroutine for tracebacks and dumps
-	                    * (none shows it yet); not copied, must outlive it */
+	const char *name;  /* shown in tracebacks (goroutine 7 [sleep, "name"]:);
+	                    * not copied, must outlive the goroutine */
 } goc_attr;
 
 /* Stack sizes. Stacks are reserved address space: only the pages a

@@ -11,9 +11,11 @@
 # Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
-build_pkgs=(cmake gcc make libgc-dev)
+build_pkgs=(cmake gcc make pkg-config libdw-dev libgc-dev)
 test_pkgs=(
 	cmake gcc clang make pkg-config
+	libdw-dev                      # tracebacks: unwinding and file:line (elfutils)
+	gdb                            # the gdb commands' test (gdb -batch)
 	libgc-dev                      # goc-gc: the Boehm-Demers-Weiser collector
 	clang-format                   # format stage (clang-format 14 on Debian 12)
 	valgrind                       # memcheck stage; also valgrind/valgrind.h

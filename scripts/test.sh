@@ -38,11 +38,11 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 CTEST_JOBS=${CTEST_JOBS:-2}
 ALL_STAGES=(format gcc clang asan tsan aarch64 valgrind install)
 
-# LeakSanitizer scans thread stacks, not goroutine stacks (goc's own
-# mappings): what only a goroutine still running at exit points to would
-# be reported as leaked (the prime sieve's filters). So leaks are not
-# checked; every other ASan report is.
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=23:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# Leaks are checked too: LeakSanitizer scans thread stacks, and goc
+# registers the live goroutines' stacks (its own mappings) as roots at
+# exit (src/leak_roots.c), so what only a parked goroutine points to is
+# not taken for a leak.
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=23:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 # TSan sleeps atexit_sleep_ms (1 s by default) at exit while other threads
 # run, to watch them a little longer; every case is a process of its own,
 # so 100 ms keeps the stage minutes shorter.

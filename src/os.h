@@ -127,6 +127,16 @@ bool goc__os_fault_inject(struct os_fault *f, void (*fn)(void),
 /* The executable range of goc's own code when it is a shared library;
  * false when it is linked into the program. */
 bool goc__os_own_text(uintptr_t *lo, uintptr_t *hi) GOC_HIDDEN;
+/* Call fn(the signal's ucontext_t) on SIGQUIT, on the alternate signal
+ * stack, unless the program has a disposition of its own for it already
+ * (a handler, or SIG_IGN). */
+void goc__os_signal_quit_install(void (*fn)(void *ucontext)) GOC_HIDDEN;
+/* Block SIGQUIT in the calling thread (sysmon: it prints SIGQUIT's dump,
+ * so the signal must go to another thread). */
+void goc__os_signal_block_quit(void) GOC_HIDDEN;
+/* End the process with SIGABRT and a core dump (GOC_TRACEBACK=crash),
+ * whatever handler or mask the program set. Async-signal-safe. */
+_Noreturn void goc__os_crash(void) GOC_HIDDEN;
 /* Make [stack, stack+size) the calling thread's alternate signal stack.
  * false: not done (a fault then has no stack to be reported on). */
 bool goc__os_signal_altstack(void *stack, size_t size) GOC_HIDDEN;

@@ -345,6 +345,51 @@ bool goc__os_own_text(uintptr_t *lo, uintptr_t *hi)
 	return t.hi != 0;
 }
 
+static void (*quit_fn)(void *ucontext);
+
+static void on_quit(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si;
+	quit_fn(ctx);
+}
+
+void goc__os_signal_quit_install(void (*fn)(void *ucontext))
+{
+	struct sigaction sa, old;
+	if (sigaction(SIGQUIT, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+	    old.sa_handler != SIG_DFL)
+		return;
+	quit_fn = fn;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_quit;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+void goc__os_signal_block_quit(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+_Noreturn void goc__os_crash(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGABRT);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(SIGABRT);
+	_exit(2);
+}
+
 /* Preemption: SIGURG, as Go (a signal programs rarely use, whose default
  * is to be ignored, so one that arrives late or elsewhere harms no one). */
 static void (*preempt_fn)(void);

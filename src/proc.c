@@ -379,6 +379,7 @@ static bool runtime_init_locked(void)
 		goc__signal_init();
 		goc__preempt_init();
 		goc__netpoll_init();
+		goc__leak_roots_init();
 		procs_made = true;
 	}
 	if (goc__sysmon_start() != 0)

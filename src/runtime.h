@@ -173,6 +173,8 @@ struct gspawn {
 	int64_t id;
 	struct g *g; /* where the struct g goes */
 	size_t stack_size;
+	uintptr_t creator_pc; /* the goc_go call (a return address; 0: none) */
+	int64_t creator_id;   /* goroutine that called it (0: a plain thread) */
 };
 
 /* A goroutine's (or a thread's) innermost frame of deferred calls and
@@ -202,6 +204,12 @@ struct g {
 	uint8_t canary;    /* slot guarded by a canary word (stack.c) */
 	uint8_t preempted; /* queued by preemption, waits its turn (preempt.c);
 	                    * under sched.lock */
+
+	/* For tracebacks (traceback.c): where it was started, and since when
+	 * it waits (goc__coarse_now when it parked; 0: unknown). */
+	uintptr_t creator_pc;
+	int64_t creator_id;
+	int64_t wait_since;
 
 	/* Waking. param is written by the waker before ready(), read by the
 	 * G after it resumes (ready/park give the happens-before). */
@@ -572,6 +580,15 @@ void goc__preempt_pless(int64_t now) GOC_HIDDEN;
 extern bool goc__async_preempt_off GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
+/* SIGQUIT: sysmon prints the dump (goc__traceback_quit), woken from any
+ * sleep; async-signal-safe. Only once goc__sysmon_running is set. */
+void goc__sysmon_quit(void) GOC_HIDDEN;
+extern uint32_t goc__sysmon_running GOC_HIDDEN;
+
+/* The monotonic clock to the second, as sysmon last read it (0 before
+ * it first did): a wait's start for tracebacks, at the cost of a load
+ * of a line written once a second. */
+extern int64_t goc__coarse_now GOC_HIDDEN;
 
 /* Work was queued without waking anyone: sysmon should look soon. */
 static inline void goc__sysmon_watch(void)
@@ -581,18 +598,34 @@ static inline void goc__sysmon_watch(void)
 		goc__sysmon_watch_slow();
 }
 
-/* ---- allg.c: the registry of live goroutines; dump.c ---- */
+/* ---- allg.c: the registry of live goroutines; traceback.c ---- */
 
 /* Calls fn(g, arg) for every goroutine that has run and not exited, under
  * stack.c's lock: fn must not park, nor start or end goroutines.
  * Goroutines spawned but not yet run are in run queues only. */
 void goc__allg_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
-/* "goroutine 7 [chan receive]:" for every goroutine, Go's format, with
- * write(2) only. */
+/* Every goroutine with its frames, in Go's format, with write(2) only
+ * (the deadlock error); nothing with GOC_TRACEBACK=none, and with crash
+ * the process then aborts. */
 void goc__dump_goroutines(void) GOC_HIDDEN;
 /* The traceback that follows an unrecovered panic's lines (the failing
- * goroutine, or more as GOC_TRACEBACK says); the caller then exits. */
+ * goroutine, or more as GOC_TRACEBACK says; crash aborts after it); the
+ * caller then exits. */
 void goc__traceback_panic(void) GOC_HIDDEN;
+/* The same, for a fault turned into a panic while still in the signal
+ * handler: the failing goroutine's frames start at the faulting
+ * instruction of ucontext (the handler's third argument). It allocates
+ * (the symboliser): a fault inside malloc could hang it. */
+void goc__traceback_panic_at(void *ucontext) GOC_HIDDEN;
+/* SIGQUIT's handler: the dump ("SIGQUIT: quit", every goroutine, the
+ * interrupted one from the signal's context) is printed by sysmon, which
+ * calls goc__traceback_quit; the process exits with status 2. */
+_Noreturn void goc__traceback_sigquit(void *ucontext) GOC_HIDDEN;
+_Noreturn void goc__traceback_quit(void) GOC_HIDDEN;
+
+/* leak_roots.c: in ASan builds, goroutine stacks are LeakSanitizer roots
+ * at exit. Once, at start. */
+void goc__leak_roots_init(void) GOC_HIDDEN;
 
 /* ---- stack.c: stacks ----
  * A stack is known by the struct g in its top bytes. alloc reserves one;

@@ -273,6 +273,7 @@ void goc__park(void (*unlock)(void *), void *arg, enum wait_reason r)
 		return;
 	}
 	cur->wait_reason = (uint8_t)r;
+	cur->wait_since = load_relaxed(&goc__coarse_now);
 	g_set_status(cur, G_WAITING);
 	m->after_unlock = unlock;
 	schedule_from(m, cur, after_park, arg, false);
@@ -424,7 +425,7 @@ static struct gspawn *spawn_alloc(struct p *p)
 
 /* A record for fn(arg) with its stack reserved; NULL with errno. */
 static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg,
-                                const char *name, int64_t id)
+                                const char *name, int64_t id, uintptr_t creator_pc)
 {
 	struct gspawn *s = spawn_alloc(p);
 	if (!s) {
@@ -444,6 +445,8 @@ static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg
 	s->name = name;
 	s->id = id;
 	s->stack_size = size;
+	s->creator_pc = creator_pc;
+	s->creator_id = 0; /* the caller knows better */
 	return s;
 }
 
@@ -472,6 +475,9 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->wait_reason = WAIT_NONE;
 	g->is_thread = 0;
 	g->is_main = g->id == 1;
+	g->creator_pc = s->creator_pc;
+	g->creator_id = s->creator_id;
+	g->wait_since = 0;
 	g_set_status(g, G_RUNNABLE);
 	san_g_create(g);
 	g->sp = goc__ctx_make(g, g_entry, NULL);
@@ -481,11 +487,12 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 
 /* A new goroutine started off any P (another thread, goc_main). */
 static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
-                        int64_t id)
+                        int64_t id, uintptr_t creator_pc)
 {
-	struct gspawn *s = spawn_new(NULL, size, fn, arg, name, id);
+	struct gspawn *s = spawn_new(NULL, size, fn, arg, name, id, creator_pc);
 	if (!s)
 		return -1;
+	s->creator_id = goc_id();
 	add_fetch(&goc__sched.ext_spawned, 1);
 	goc__globq_put(&s->node);
 	fence_seq(); /* the queue, then nmspinning: see recheck_queues */
@@ -493,7 +500,8 @@ static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
 	return 0;
 }
 
-static int spawn(size_t size, goc_func fn, void *arg, const char *name)
+static int spawn(size_t size, goc_func fn, void *arg, const char *name,
+                 uintptr_t creator_pc)
 {
 	if (unlikely(!runtime_try_ensure())) {
 		errno = EAGAIN;
@@ -507,13 +515,15 @@ static int spawn(size_t size, goc_func fn, void *arg, const char *name)
 		if (m)
 			preempt_enable(m);
 		return spawn_global(size, fn, arg, name,
-		                    add_fetch(&goc__sched.goid_gen, 1));
+		                    add_fetch(&goc__sched.goid_gen, 1), creator_pc);
 	}
-	struct gspawn *s = spawn_new(p, size, fn, arg, name, goc__next_goid(p));
+	struct gspawn *s =
+		spawn_new(p, size, fn, arg, name, goc__next_goid(p), creator_pc);
 	if (!s) {
 		preempt_enable(m);
 		return -1;
 	}
+	s->creator_id = m->curg ? m->curg->id : 0;
 	store_relaxed(&p->nspawned, p->nspawned + 1);
 	if (likely(goc__runq_put(p, &s->node))) {
 		preempt_enable(m);
@@ -542,7 +552,8 @@ GOC_API int goc_go_attr(const goc_attr *attr, goc_func fn, void *arg)
 		errno = EINVAL;
 		return -1;
 	}
-	return spawn(goc__stack_round(size), fn, arg, attr ? attr->name : NULL);
+	return spawn(goc__stack_round(size), fn, arg, attr ? attr->name : NULL,
+	             (uintptr_t)__builtin_return_address(0));
 }
 
 GOC_API int goc_go(goc_func fn, void *arg)
@@ -551,7 +562,8 @@ GOC_API int goc_go(goc_func fn, void *arg)
 		errno = EINVAL;
 		return -1;
 	}
-	return spawn(GOC_STACK_DEFAULT, fn, arg, NULL);
+	return spawn(GOC_STACK_DEFAULT, fn, arg, NULL,
+	             (uintptr_t)__builtin_return_address(0));
 }
 
 /* The main goroutine, queued on p (the P of the thread that called
@@ -559,8 +571,8 @@ GOC_API int goc_go(goc_func fn, void *arg)
 int goc__spawn_main(struct p *p, goc_func fn, void *arg)
 {
 	if (!p)
-		return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
-	struct gspawn *s = spawn_new(p, GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
+		return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1, 0);
+	struct gspawn *s = spawn_new(p, GOC_MAIN_STACK_SIZE, fn, arg, "main", 1, 0);
 	if (!s)
 		return -1;
 	add_fetch(&goc__sched.ext_spawned, 1);

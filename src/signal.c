@@ -62,6 +62,7 @@ void goc__signal_init(void)
 {
 	goc__sigpanic_init();
 	goc__os_signal_fault_install(on_fault);
+	goc__os_signal_quit_install(goc__traceback_sigquit); /* traceback.c */
 }
 
 void goc__signal_thread_init(struct m *m)

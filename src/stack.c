@@ -124,6 +124,17 @@ static struct g *g_of_slot(char *slot, size_t stack_size)
 	                    colour * COLOUR_STEP);
 }
 
+/* For debuggers (gdb/goc-gdb.py finds goroutines as goc__stack_each
+ * does): where g_of_slot puts a slot's struct g. */
+const struct {
+	size_t guard, g_size, colours, colour_step;
+} goc__dbg_stack_layout GOC_HIDDEN = {
+	GUARD_SIZE,
+	(sizeof(struct g) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1),
+	STACK_COLOURS,
+	COLOUR_STEP,
+};
+
 /* The top of the slot holding g: the page boundary just above it. */
 static char *slot_top(struct g *g)
 {

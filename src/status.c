@@ -54,8 +54,10 @@ static const char *const m_names[M_NSTATUS] = {
 	[M_TSLEEPER] = "timer sleeper",
 };
 
-/* Go's words for the same waits (runtime2.go's waitReasonStrings). */
-static const char *const wait_names[WAIT_NREASONS] = {
+/* Go's words for the same waits (runtime2.go's waitReasonStrings). Not
+ * static: gdb/goc-gdb.py reads it, and a compiler may fold a static
+ * table into its one user. */
+const char *const goc__wait_reason_names[WAIT_NREASONS] GOC_HIDDEN = {
 	[WAIT_NONE] = "",
 	[WAIT_CHAN_SEND] = "chan send",
 	[WAIT_CHAN_RECV] = "chan receive",
@@ -92,7 +94,7 @@ const char *goc__status_name(enum status_kind kind, uint32_t status)
 
 const char *goc__wait_reason_name(enum wait_reason r)
 {
-	return (unsigned)r < WAIT_NREASONS ? wait_names[r] : "?";
+	return (unsigned)r < WAIT_NREASONS ? goc__wait_reason_names[r] : "?";
 }
 
 void goc__status_check(enum status_kind kind, uint32_t from, uint32_t to)

@@ -206,13 +206,48 @@ static void poll_if_forgotten(int64_t now)
 		goc__inject(NULL, list, false);
 }
 
+int64_t goc__coarse_now ALIGNED_CACHE;
+
+/* Written only when it moves by a second: parking goroutines read it. */
+static void coarse_clock(int64_t now)
+{
+	int64_t s = now - now % GOC_SECOND;
+	if (s != load_relaxed(&goc__coarse_now))
+		store_relaxed(&goc__coarse_now, s);
+}
+
+/* SIGQUIT's dump is printed here, not in the signal handler: the
+ * symboliser allocates, and the interrupted thread may hold malloc's lock
+ * (traceback.c). Never delivered here, so that this thread is free. */
+uint32_t goc__sysmon_running;
+static uint32_t quit_asked;
+
+void goc__sysmon_quit(void)
+{
+	store_seq(&quit_asked, 1);
+	store_release(&goc__sched.sysmon_wake, 1);
+	goc__os_futex_wake(&goc__sched.sysmon_wake, 1);
+	store_seq(&goc__sched.sysmon_nap, 0);
+	goc__os_futex_wake(&goc__sched.sysmon_nap, 1);
+}
+
+static void check_quit(void)
+{
+	if (unlikely(load_seq(&quit_asked)))
+		goc__traceback_quit();
+}
+
 static void *sysmon_main(void *arg)
 {
 	(void)arg;
 	goc__os_thread_name("goc-sysmon");
+	goc__os_signal_block_quit();
+	store_release(&goc__sysmon_running, 1);
+	coarse_clock(nanotime());
 	bool queued = false;   /* work was queued on some P at the last look */
 	bool in_calls = false; /* some P was in a system call */
 	for (;;) {
+		check_quit();
 		bool watch = xchg(&goc__sched.sysmon_watch, 0) || in_calls ||
 		             (queued && load_relaxed(&goc__sched.npidle) > 0);
 		if (watch) {
@@ -220,12 +255,15 @@ static void *sysmon_main(void *arg)
 		} else {
 			nap();
 		}
+		check_quit();
 		if (all_idle()) {
 			wait_for_work();
+			coarse_clock(nanotime());
 			continue;
 		}
 		ask_fairness();
 		int64_t now = nanotime();
+		coarse_clock(now);
 		in_calls = goc__retake(now);
 		if (!goc__async_preempt_off)
 			goc__preempt_pless(now);

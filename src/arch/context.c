@@ -8,8 +8,19 @@
 #include "context.h"
 
 #include <string.h>
+#include <ucontext.h>
 
 void goc__ctx_trampoline(void) GOC_HIDDEN;
+static void reg_set(struct ctx_regs *r, int n, uint64_t v)
+{
+	r->reg[n] = v;
+	r->valid |= (uint64_t)1 << n;
+}
+
+void goc__ctx_regs_saved(void *sp, struct ctx_regs *r)
+{
+	goc__ctx_regs_frame(sp, (uint64_t)(uintptr_t)sp + CTX_FRAME_WORDS * 8, r);
+}
 
 #if defined(__x86_64__)
 
@@ -33,6 +44,35 @@ void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg)
 	return sp;
 }
 
+/* DWARF numbers: rbx 3, rbp 6, rsp 7, r12-r15 12-15. */
+void goc__ctx_regs_frame(const uint64_t *f, uint64_t sp_after, struct ctx_regs *r)
+{
+	memset(r, 0, sizeof *r);
+	reg_set(r, 15, f[1]);
+	reg_set(r, 14, f[2]);
+	reg_set(r, 13, f[3]);
+	reg_set(r, 12, f[4]);
+	reg_set(r, 3, f[5]);
+	reg_set(r, CTX_DWARF_FP, f[6]);
+	reg_set(r, CTX_DWARF_SP, sp_after);
+	r->pc = f[7];
+}
+
+void goc__ctx_regs_signal(void *ucontext, struct ctx_regs *r)
+{
+	static const int dwarf_of_greg[][2] = {
+		{0, REG_RAX},  {1, REG_RDX},  {2, REG_RCX},  {3, REG_RBX},
+		{4, REG_RSI},  {5, REG_RDI},  {6, REG_RBP},  {7, REG_RSP},
+		{8, REG_R8},   {9, REG_R9},   {10, REG_R10}, {11, REG_R11},
+		{12, REG_R12}, {13, REG_R13}, {14, REG_R14}, {15, REG_R15},
+	};
+	const greg_t *gr = ((ucontext_t *)ucontext)->uc_mcontext.gregs;
+	memset(r, 0, sizeof *r);
+	for (size_t i = 0; i < sizeof dwarf_of_greg / sizeof *dwarf_of_greg; i++)
+		reg_set(r, dwarf_of_greg[i][0], (uint64_t)gr[dwarf_of_greg[i][1]]);
+	r->pc = (uint64_t)gr[REG_RIP];
+}
+
 #elif defined(__aarch64__)
 
 void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg)
@@ -48,6 +88,26 @@ void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg)
 	sp[11] = (uint64_t)(uintptr_t)goc__ctx_trampoline; /* x30 */
 	sp[20] = fpcr;
 	return sp;
+}
+
+void goc__ctx_regs_frame(const uint64_t *f, uint64_t sp_after, struct ctx_regs *r)
+{
+	memset(r, 0, sizeof *r);
+	for (int i = 0; i <= 10; i++) /* x19 .. x29 */
+		reg_set(r, 19 + i, f[i]);
+	reg_set(r, 30, f[11]);
+	reg_set(r, CTX_DWARF_SP, sp_after);
+	r->pc = f[11];
+}
+
+void goc__ctx_regs_signal(void *ucontext, struct ctx_regs *r)
+{
+	const mcontext_t *mc = &((ucontext_t *)ucontext)->uc_mcontext;
+	memset(r, 0, sizeof *r);
+	for (int i = 0; i <= 30; i++)
+		reg_set(r, i, mc->regs[i]);
+	reg_set(r, CTX_DWARF_SP, mc->sp);
+	r->pc = mc->pc;
 }
 
 #else

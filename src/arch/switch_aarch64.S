@@ -62,4 +62,30 @@ goc__ctx_trampoline:
 	.cfi_endproc
 	.size goc__ctx_trampoline, .-goc__ctx_trampoline
 
+/* goc__ctx_save(frame): frame[0..21] as goc__ctx_switch stores them
+ * (FPCR left zero), frame[22] = sp, which a return leaves unchanged. */
+	.globl goc__ctx_save
+	.hidden goc__ctx_save
+	.type goc__ctx_save, %function
+	.p2align 4
+goc__ctx_save:
+	.cfi_startproc
+	stp x19, x20, [x0, #0]
+	stp x21, x22, [x0, #16]
+	stp x23, x24, [x0, #32]
+	stp x25, x26, [x0, #48]
+	stp x27, x28, [x0, #64]
+	stp x29, x30, [x0, #80]
+	stp d8, d9, [x0, #96]
+	stp d10, d11, [x0, #112]
+	stp d12, d13, [x0, #128]
+	stp d14, d15, [x0, #144]
+	str xzr, [x0, #160]
+	str xzr, [x0, #168]
+	mov x9, sp
+	str x9, [x0, #176]
+	ret
+	.cfi_endproc
+	.size goc__ctx_save, .-goc__ctx_save
+
 	.section .note.GNU-stack,"",%progbits

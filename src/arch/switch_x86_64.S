@@ -54,4 +54,27 @@ goc__ctx_trampoline:
 	.cfi_endproc
 	.size goc__ctx_trampoline, .-goc__ctx_trampoline
 
+/* goc__ctx_save(frame): frame[0..7] as goc__ctx_switch pushes them (the
+ * control words left zero), frame[8] = the caller's rsp after the return. */
+	.globl goc__ctx_save
+	.hidden goc__ctx_save
+	.type goc__ctx_save, @function
+	.p2align 4
+goc__ctx_save:
+	.cfi_startproc
+	movq $0, 0(%rdi)
+	movq %r15, 8(%rdi)
+	movq %r14, 16(%rdi)
+	movq %r13, 24(%rdi)
+	movq %r12, 32(%rdi)
+	movq %rbx, 40(%rdi)
+	movq %rbp, 48(%rdi)
+	movq (%rsp), %rax
+	movq %rax, 56(%rdi)
+	leaq 8(%rsp), %rax
+	movq %rax, 64(%rdi)
+	ret
+	.cfi_endproc
+	.size goc__ctx_save, .-goc__ctx_save
+
 	.section .note.GNU-stack,"",@progbits

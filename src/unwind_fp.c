@@ -1,0 +1,62 @@
+/*
+ * unwind_fp.c — unwind.h without libdw: the frame-pointer chain, and the
+ * dynamic linker's symbols.
+ *
+ * Every frame built with a frame pointer holds, at the frame pointer, the
+ * caller's frame pointer and then the return address (x86-64 and
+ * AArch64 alike). goc is built with frame pointers, so a goroutine's
+ * stack can be walked through goc's frames and every frame of code built
+ * the same way; a frame without one ends the walk early or skips a
+ * caller. Names come from dladdr, which knows only exported symbols;
+ * tracebacks show object+offset, which addr2line turns into file:line.
+ */
+#include "unwind.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+
+static bool readable(const struct mem_range *ranges, int n, uintptr_t addr, size_t size)
+{
+	for (int i = 0; i < n; i++)
+		if (addr >= ranges[i].lo && addr + size <= ranges[i].hi)
+			return true;
+	return false;
+}
+
+int goc__unwind(const struct ctx_regs *r, const struct mem_range *ranges, int nranges,
+                uintptr_t *pcs, int max)
+{
+	if (max <= 0)
+		return 0;
+	int n = 0;
+	pcs[n++] = (uintptr_t)r->pc;
+	uintptr_t fp = (uintptr_t)r->reg[CTX_DWARF_FP];
+	while (n < max && fp % 8 == 0 && readable(ranges, nranges, fp, 16)) {
+		const uintptr_t *rec = (const uintptr_t *)fp;
+		if (rec[1] == 0)
+			break;
+		pcs[n++] = rec[1];
+		if (rec[0] <= fp) /* frames get older upwards */
+			break;
+		fp = rec[0];
+	}
+	return n;
+}
+
+void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci)
+{
+	memset(ci, 0, sizeof *ci);
+	uintptr_t at = is_return && pc > 0 ? pc - 1 : pc;
+	Dl_info info;
+	struct link_map *map = NULL;
+	if (!dladdr1((void *)at, &info, (void **)&map, RTLD_DL_LINKMAP))
+		return;
+	ci->object = info.dli_fname;
+	if (map)
+		ci->obj_off = pc - (uintptr_t)map->l_addr;
+	if (info.dli_sname) {
+		ci->func = info.dli_sname;
+		ci->func_off = pc - (uintptr_t)info.dli_saddr;
+	}
+}
