@@ -89,8 +89,13 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 	}
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put_preempted(g);
-	if (p)
-		detach_p(m, p);
+	if (p) {
+		detach_p(m, p); /* sysmon hands it on */
+	} else { /* no P to hand on: the Ps may all be idle, sysmon asleep */
+		fence_seq(); /* the queue, then sysmon_idle: see wait_for_work */
+		goc__sysmon_watch_slow();
+		goc__sysmon_kick();
+	}
 	goc__lockedm_wait_in_handler(m);
 	store_relaxed(&m->preempt_pless, 0);
 	g_set_status(g, G_RUNNING);

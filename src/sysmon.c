@@ -153,11 +153,18 @@ static bool all_idle(void)
 	       load_seq(&goc__sched.retiring) == 0;
 }
 
+/* Nothing runs, and nothing waits on the global queue (where a goroutine
+ * preempted without a P queues itself: preempt.c). */
+static bool nothing_to_watch(void)
+{
+	return all_idle() && load_seq(&goc__sched.gq_size) == 0;
+}
+
 /* Sleep until a P starts running again (goc__sysmon_kick). */
 static void wait_for_work(void)
 {
 	store_seq(&goc__sched.sysmon_idle, 1);
-	if (all_idle()) {
+	if (nothing_to_watch()) {
 		while (load_acquire(&goc__sched.sysmon_wake) == 0)
 			goc__os_futex_wait(&goc__sched.sysmon_wake, 0, -1);
 	}
@@ -256,7 +263,7 @@ static void *sysmon_main(void *arg)
 			nap();
 		}
 		check_quit();
-		if (all_idle()) {
+		if (nothing_to_watch()) {
 			wait_for_work();
 			coarse_clock(nanotime());
 			continue;
