@@ -126,6 +126,25 @@ static void midle_remove(struct m *m)
 	}
 }
 
+/* Hand p to an idle M, if there is one; never makes a thread. For the
+ * preemption handler: a spin lock it does not hold, atomics and a wake-up
+ * (a futex, or the poller's eventfd): async-signal-safe. */
+bool goc__startm_idle(struct p *p)
+{
+	spin_lock(&goc__sched.lock);
+	bool was_sleeper;
+	struct m *m = midle_get(&was_sleeper);
+	if (m) {
+		m->nextp = p;
+		m_set_status(m, M_RUNNING);
+		store_release(&m->wake, M_WAKE_WITH_P);
+	}
+	spin_unlock(&goc__sched.lock);
+	if (m)
+		m_wake(m, was_sleeper);
+	return m != NULL;
+}
+
 void goc__startm(struct p *p, bool spinning)
 {
 	spin_lock(&goc__sched.lock);

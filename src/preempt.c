@@ -75,6 +75,21 @@ static void detach_p(struct m *m, struct p *p)
 	m->p = NULL;
 }
 
+/* Give p to an idle thread at once, or leave it to sysmon's retake
+ * (a new thread cannot be made here). A retiring P goes to sysmon, which
+ * retires it. */
+static void hand_on(struct m *m, struct p *p)
+{
+	if (p_status(p) == P_RUNNING) {
+		store_relaxed(&p->syscalltick, p->syscalltick + 1);
+		m->p = NULL;
+		if (goc__startm_idle(p))
+			return;
+		m->p = p; /* still ours: nobody took it */
+	}
+	detach_p(m, p);
+}
+
 /* Queue our goroutine, bound to this thread, let the P go, and sleep
  * until whoever takes the goroutine hands us a P (lock.c's hand-over).
  * Queued first: the thread given our P must find it there, or it may go
@@ -90,7 +105,7 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put_preempted(g);
 	if (p) {
-		detach_p(m, p); /* sysmon hands it on */
+		hand_on(m, p);
 	} else { /* no P to hand on: the Ps may all be idle, sysmon asleep */
 		fence_seq(); /* the queue, then sysmon_idle: see wait_for_work */
 		goc__sysmon_watch_slow();

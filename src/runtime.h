@@ -546,6 +546,7 @@ void goc__runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
 
 void goc__wakep(void) GOC_HIDDEN;
 void goc__startm(struct p *p, bool spinning) GOC_HIDDEN;
+bool goc__startm_idle(struct p *p) GOC_HIDDEN;
 void goc__stopm(struct m *m) GOC_HIDDEN;        /* sleep until given a P */
 struct p *goc__pidle_get(void) GOC_HIDDEN;      /* under sched.lock */
 void goc__pidle_put(struct p *p) GOC_HIDDEN;    /* under sched.lock */
