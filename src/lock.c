@@ -63,8 +63,10 @@ static void wait_for_p(struct m *m)
 	m_set_status(m, M_IDLE);
 	goc__check_dead();
 	spin_unlock(&goc__sched.lock);
-	while (load_acquire(&m->wake) != M_WAKE_WITH_P)
-		goc__os_futex_wait(&m->wake, load_relaxed(&m->wake), -1);
+	/* The value seen is the one the futex waits on: a wake-up between
+	 * two reads would otherwise be slept through. */
+	for (uint32_t w; (w = load_acquire(&m->wake)) != M_WAKE_WITH_P;)
+		goc__os_futex_wait(&m->wake, w, -1);
 	spin_lock(&goc__sched.lock);
 	store_relaxed(&m->wake, M_ASLEEP);
 	goc__sched.nmidlelocked--;
@@ -80,8 +82,10 @@ static void wait_for_p(struct m *m)
  * no deadlock check, which could read /proc through malloc. */
 void goc__lockedm_wait_in_handler(struct m *m)
 {
-	while (load_acquire(&m->wake) != M_WAKE_WITH_P)
-		goc__os_futex_wait(&m->wake, load_relaxed(&m->wake), -1);
+	/* The value seen is the one the futex waits on: a wake-up between
+	 * two reads would otherwise be slept through. */
+	for (uint32_t w; (w = load_acquire(&m->wake)) != M_WAKE_WITH_P;)
+		goc__os_futex_wait(&m->wake, w, -1);
 	spin_lock(&goc__sched.lock);
 	store_relaxed(&m->wake, M_ASLEEP);
 	m->p = m->nextp;
