@@ -56,8 +56,11 @@ bool goc__async_preempt_off;
  *  - goc-gc: the collector's one allocation lock is wanted by the path
  *    that hands out processors (sysmon's new threads are made from the
  *    collector's memory and register with it), and a goroutine is often
- *    interrupted holding it; it is not ours to count. */
-#if defined(GOC_TSAN) || defined(GOC_WITH_GC)
+ *    interrupted holding it; it is not ours to count.
+ *  - AddressSanitizer: the same with its allocator's locks, which its
+ *    leak check at exit holds while it stops the world.
+ * With glibc's allocator, sysmon allocates from an arena of its own. */
+#if defined(GOC_TSAN) || defined(GOC_ASAN) || defined(GOC_WITH_GC)
 #define WAIT_IN_HANDLER 0
 #else
 #define WAIT_IN_HANDLER 1

@@ -133,8 +133,9 @@ static int one_processor_bounds_parallelism_with_preemption(void)
 {
 	if (cpu_count() < 2)
 		test_skip("needs two CPUs to run in parallel at all");
-	if (TEST_TSAN)
-		test_skip("under TSan a preempted goroutine runs beside the processor");
+	if (TEST_SANITIZED)
+		test_skip("under a sanitizer a preempted goroutine runs beside the "
+		          "processor");
 	goc_maxprocs(1);
 	static _Atomic uint64_t work[4];
 	for (int i = 0; i < 4; i++)
@@ -186,8 +187,9 @@ static int one_processor_bounds_parallelism_around_a_pthread_mutex(void)
 	 * thread asleep in a futex is not known for one (preempt.c). */
 	if (TEST_EMULATED)
 		test_skip("under an emulator /proc shows the host's system calls");
-	if (TEST_TSAN)
-		test_skip("under TSan a preempted goroutine runs beside the processor");
+	if (TEST_SANITIZED)
+		test_skip("under a sanitizer a preempted goroutine runs beside the "
+		          "processor");
 	goc_maxprocs(1);
 	static _Atomic uint64_t work[4];
 	for (int i = 0; i < 4; i++)
