@@ -153,11 +153,10 @@ static void wait_retired(void)
 	goc__park(unlock_resize, NULL, WAIT_MAXPROCS);
 }
 
-/* Called by the M holding a P marked for retirement (goc_maxprocs shrank
- * the set): hand its work to others, then give it up. */
-void goc__p_retire(struct m *m)
+/* A P leaving the set hands on its goroutines, timers and cached
+ * stacks. */
+static void p_drain(struct p *p)
 {
-	struct p *p = m->p;
 	struct g *next = xchg(&p->runnext, NULL);
 	if (next)
 		goc__globq_put(&next->node);
@@ -165,6 +164,14 @@ void goc__p_retire(struct m *m)
 		goc__globq_put(node);
 	goc__timers_move(p, goc__sched.allp[0]);
 	goc__stack_cache_flush(p);
+}
+
+/* Called by the M holding a P marked for retirement (goc_maxprocs shrank
+ * the set): hand its work to others, then give it up. */
+void goc__p_retire(struct m *m)
+{
+	struct p *p = m->p;
+	p_drain(p);
 	spin_lock(&goc__sched.lock);
 	bool last = false;
 	if (p_status(p) == P_RETIRING) { /* not re-enabled meanwhile */
@@ -186,13 +193,7 @@ void goc__p_retire_detached(struct p *p)
 {
 	if (!p_cas_status(p, P_SYSCALL, P_DEAD))
 		return;
-	struct g *next = xchg(&p->runnext, NULL);
-	if (next)
-		goc__globq_put(&next->node);
-	for (struct gnode *node; (node = goc__runq_pop(p));)
-		goc__globq_put(node);
-	goc__timers_move(p, goc__sched.allp[0]);
-	goc__stack_cache_flush(p);
+	p_drain(p);
 	if (add_fetch(&goc__sched.retiring, -1) == 0)
 		resize_waiter_ready();
 	if (load_relaxed(&goc__sched.gq_size) > 0)
@@ -273,15 +274,8 @@ static int32_t procs_shrink(int32_t old, int32_t n, struct p **dead)
 
 static void procs_drain(struct p **dead, int32_t ndead)
 {
-	for (int32_t i = 0; i < ndead; i++) {
-		struct g *next = xchg(&dead[i]->runnext, NULL);
-		if (next)
-			goc__globq_put(&next->node);
-		for (struct gnode *node; (node = goc__runq_pop(dead[i]));)
-			goc__globq_put(node);
-		goc__timers_move(dead[i], goc__sched.allp[0]);
-		goc__stack_cache_flush(dead[i]);
-	}
+	for (int32_t i = 0; i < ndead; i++)
+		p_drain(dead[i]);
 }
 
 GOC_API int goc_maxprocs(int n)
