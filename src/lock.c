@@ -77,21 +77,45 @@ static void wait_for_p(struct m *m)
 	spin_unlock(&goc__sched.lock);
 }
 
-/* preempt.c: the same wait, inside the preemption signal handler. The M
- * is not idle (its goroutine is queued, runnable): not counted as one, and
- * no deadlock check, which could read /proc through malloc. */
-void goc__lockedm_wait_in_handler(struct m *m)
+/* How long a preempted goroutine waits for its turn while no goroutine
+ * at all leaves the global queue. Turns come every time slice (sysmon
+ * preempts after 10 ms), so a queue that stands still this long is stuck:
+ * whoever holds the Ps may be asleep on a lock that the waiting goroutine
+ * holds, in a way sysmon cannot see (a lock that spins, or an emulator
+ * whose /proc shows another machine's system calls). */
+#define TURN_PATIENCE (100 * GOC_MILLISECOND)
+
+/* preempt.c: the same wait, inside the preemption signal handler, for
+ * g. The M is not idle (its goroutine is queued, runnable): not counted as
+ * one, and no deadlock check, which could read /proc through malloc.
+ * Returns false if it gave up its turn (g is off the queue again): the
+ * goroutine then goes on without a P, and sysmon asks it again. */
+bool goc__lockedm_wait_in_handler(struct m *m, struct g *g)
 {
+	uint64_t taken = load_relaxed(&goc__sched.gq_taken);
+	int64_t deadline = nanotime() + TURN_PATIENCE;
 	/* The value seen is the one the futex waits on: a wake-up between
 	 * two reads would otherwise be slept through. */
-	for (uint32_t w; (w = load_acquire(&m->wake)) != M_WAKE_WITH_P;)
-		goc__os_futex_wait(&m->wake, w, -1);
+	for (uint32_t w; (w = load_acquire(&m->wake)) != M_WAKE_WITH_P;) {
+		int64_t left = deadline - nanotime();
+		if (left <= 0) {
+			uint64_t now_taken = load_relaxed(&goc__sched.gq_taken);
+			/* Not in the queue: its taker hands us a P now. */
+			if (now_taken == taken && goc__globq_remove(g))
+				return false;
+			taken = now_taken;
+			deadline = nanotime() + TURN_PATIENCE;
+			continue;
+		}
+		goc__os_futex_wait(&m->wake, w, left);
+	}
 	spin_lock(&goc__sched.lock);
 	store_relaxed(&m->wake, M_ASLEEP);
 	m->p = m->nextp;
 	m->nextp = NULL;
 	store_release(&m->p->m, m);
 	spin_unlock(&goc__sched.lock);
+	return true;
 }
 
 _Noreturn static void exit_locked_thread(struct m *m)

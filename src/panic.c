@@ -107,6 +107,15 @@ _Noreturn static void panic_unrecovered(struct panic *p)
 {
 	char id[24];
 	uint32_t alive = 0;
+	/* From here to the exit the thread is as in a blocking system call:
+	 * sysmon gives its P to the goroutines that still run (one that
+	 * loses the race below sleeps for good; printing may be slow), and
+	 * the preemption handler leaves it alone (it neither waits for a
+	 * turn nor holds up the exit; Go's startpanic stops preemption). */
+	goc_syscall_enter();
+	struct g *g = goc__getg();
+	if (g && load_relaxed(&g->status) == G_SYSCALL)
+		g_set_status(g, G_RUNNING); /* to the traceback, it runs */
 	if (!cas(&dying, &alive, 1))
 		for (;;)
 			goc__os_futex_wait(&dying, 1, -1);

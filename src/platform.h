@@ -90,25 +90,36 @@ int32_t *goc__locks_held_here(void) GOC_HIDDEN; /* not inlined */
 
 void goc__spin_lock_slow(spinlock *l) GOC_HIDDEN;
 
+/* The count covers the lock from before it is taken to after it is
+ * released: a signal between the exchange and the count (or the release
+ * and the count) would otherwise find the lock held and the count zero,
+ * and the handler would wait with the lock held. The signal fences keep
+ * the compiler from moving the count into the window. */
 static inline void spin_lock(spinlock *l)
 {
+	++*locks_held_here();
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (unlikely(xchg(&l->held, 1) != 0))
 		goc__spin_lock_slow(l);
-	++*locks_held_here();
 }
 
 static inline bool spin_trylock(spinlock *l)
 {
-	if (load_relaxed(&l->held) != 0 || xchg(&l->held, 1) != 0)
-		return false;
-	++*locks_held_here();
-	return true;
+	int32_t *held = locks_held_here();
+	++*held;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (load_relaxed(&l->held) == 0 && xchg(&l->held, 1) == 0)
+		return true;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	--*held;
+	return false;
 }
 
 static inline void spin_unlock(spinlock *l)
 {
-	--*locks_held_here();
 	store_release(&l->held, 0);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	--*locks_held_here();
 }
 
 /* A cheap per-thread pseudo-random number (xorshift). */

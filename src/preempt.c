@@ -33,6 +33,14 @@
  * reaches the holder, which runs and releases the lock; the waiter wakes
  * as a plain thread, without a P, until its next goc call.
  *
+ * A sleeper that sysmon cannot see (a lock that spins in user space, an
+ * emulator whose /proc shows another machine's system calls) could still
+ * hold the Ps that the holder waits for. So the holder does not wait for
+ * good: if no goroutine at all leaves the global queue for a while
+ * (lock.c's TURN_PATIENCE), it takes itself off and computes on without a
+ * P until sysmon asks again. A stuck queue costs parallelism for a
+ * moment, never a hang.
+ *
  * A thread asleep in another system call is not signalled: the calls
  * that SA_RESTART does not restart (sleeps, poll, select) would fail with
  * EINTR, which C code rarely expects.
@@ -114,8 +122,10 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 		goc__sysmon_watch_slow();
 		goc__sysmon_kick();
 	}
-	goc__lockedm_wait_in_handler(m);
-	store_relaxed(&m->preempt_pless, 0);
+	/* Given up (the queue stood still): on without a P, asked again
+	 * by sysmon like one whose P was taken while it slept. */
+	bool turn = goc__lockedm_wait_in_handler(m, g);
+	store_relaxed(&m->preempt_pless, !turn);
 	g_set_status(g, G_RUNNING);
 	if (bind) {
 		g->lockedm = NULL;

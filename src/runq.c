@@ -154,10 +154,39 @@ struct gnode *goc__globq_get_locked(void)
 	if (!goc__sched.gq_head)
 		goc__sched.gq_tail = NULL;
 	store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
+	store_relaxed(&goc__sched.gq_taken, goc__sched.gq_taken + 1);
 	node->link = NULL;
 	if (node->kind == NODE_G && ((struct g *)node)->preempted) {
 		((struct g *)node)->preempted = 0;
 		store_relaxed(&goc__sched.gq_preempted, goc__sched.gq_preempted - 1);
 	}
 	return node;
+}
+
+/* Take g out of the queue if it is still there (a preempted goroutine
+ * that gives up waiting its turn: preempt.c). The walk is long only when
+ * the queue is, and this happens only when the queue does not move. */
+bool goc__globq_remove(struct g *g)
+{
+	spin_lock(&goc__sched.lock);
+	struct gnode *prev = NULL, *node = goc__sched.gq_head;
+	while (node && node != &g->node) {
+		prev = node;
+		node = node->link;
+	}
+	if (node) {
+		struct gnode **from = prev ? &prev->link : &goc__sched.gq_head;
+		*from = node->link;
+		if (goc__sched.gq_tail == node)
+			goc__sched.gq_tail = prev;
+		store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
+		node->link = NULL;
+		if (g->preempted) {
+			g->preempted = 0;
+			store_relaxed(&goc__sched.gq_preempted,
+			              goc__sched.gq_preempted - 1);
+		}
+	}
+	spin_unlock(&goc__sched.lock);
+	return node != NULL;
 }

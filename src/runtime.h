@@ -403,6 +403,7 @@ struct sched {
 	struct gnode *gq_head, *gq_tail;
 	int64_t gq_size;      /* atomic (read without the lock) */
 	int64_t gq_preempted; /* atomic: of those, goroutines preemption queued */
+	uint64_t gq_taken;    /* atomic: goroutines taken off it, ever */
 	struct m *allm;       /* every M ever made (alllink); pushed under the lock */
 
 	int64_t goid_gen;    /* atomic; ids handed out in batches */
@@ -517,7 +518,7 @@ void goc__yield(void) GOC_HIDDEN; /* goc_yield */
  * ended); hand g, locked to another M, to that M with our P. */
 struct g *goc__lockedm_wait(struct m *m) GOC_HIDDEN;
 void goc__lockedm_start(struct m *m, struct g *g) GOC_HIDDEN;
-void goc__lockedm_wait_in_handler(struct m *m) GOC_HIDDEN;
+bool goc__lockedm_wait_in_handler(struct m *m, struct g *g) GOC_HIDDEN;
 /* Give a P that no M holds to one that runs it, or to the idle list. */
 void goc__handoffp(struct p *p) GOC_HIDDEN;
 /* Switch from the running goroutine cur to the M's g0, which runs
@@ -534,6 +535,7 @@ int goc__spawn_main(struct p *p, goc_func fn, void *arg) GOC_HIDDEN;
 
 void goc__globq_put(struct gnode *n) GOC_HIDDEN;       /* takes sched.lock */
 void goc__globq_put_preempted(struct g *g) GOC_HIDDEN; /* takes sched.lock */
+bool goc__globq_remove(struct g *g) GOC_HIDDEN;        /* takes sched.lock */
 void goc__globq_put_batch(struct gnode *head, struct gnode *tail, int n) GOC_HIDDEN;
 struct gnode *goc__globq_get_locked(void) GOC_HIDDEN;
 bool goc__runq_put(struct p *p, struct gnode *n) GOC_HIDDEN; /* false: full */

@@ -3,7 +3,9 @@
  * keep the others, timers or goc_maxprocs waiting for more than about
  * 20 ms (Go's asynchronous preemption), at one processor and at two; and
  * preemption is safe in the middle of malloc, stdio and a pthread mutex
- * that other goroutines want. GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ * that other goroutines want; a goroutine asleep where sysmon cannot see
+ * it (a raw blocking read) does not strand a preempted one for good.
+ * GOC_DEBUG=asyncpreemptoff=1 turns it off.
  */
 #include "helpers.h"
 
@@ -299,6 +301,41 @@ static int asyncpreemptoff_keeps_it_off(void)
 	return 0;
 }
 
+/* A goroutine blocked in a raw read() keeps its processor (it did not
+ * tell goc: goc_syscall_enter), asleep where sysmon cannot ask it to let
+ * go. The writer it waits for, preempted meanwhile, must not wait for
+ * that processor for good: it gives up its turn and writes. */
+static int pipe_fds[2];
+
+static void compute_then_write(void *arg)
+{
+	(void)arg;
+	int64_t until = goc_now() + 60 * GOC_MILLISECOND;
+	uint64_t x = 88172645463325252ull;
+	while (goc_now() < until)
+		for (int i = 0; i < 1000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+	char c = (char)(x | 1);
+	expect(write(pipe_fds[1], &c, 1) == 1, "write: %s", strerror(errno));
+}
+
+static int a_raw_blocking_call_does_not_strand_a_preempted_goroutine(void)
+{
+	goc_maxprocs(1);
+	expect(pipe(pipe_fds) == 0, "pipe: %s", strerror(errno));
+	spawn(compute_then_write, NULL);
+	goc_sleep(20 * GOC_MILLISECOND); /* the writer computes, is preempted */
+	char c = 0;
+	expect(read(pipe_fds[0], &c, 1) == 1, "read: %s", strerror(errno));
+	expect(c != 0, "nothing read");
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	return 0;
+}
+
 static const struct test_case cases[] = {
 	CASE(sleeper_wakes_beside_spinners_on_one_processor),
 	CASE(sleeper_wakes_beside_spinners_on_two_processors),
@@ -309,6 +346,7 @@ static const struct test_case cases[] = {
 	CASE(one_processor_bounds_parallelism_around_a_pthread_mutex),
 	CASE(a_program_signal_handler_beside_preemption),
 	CASE(soak_in_malloc_stdio_and_a_pthread_mutex, .timeout = 90),
+	CASE(a_raw_blocking_call_does_not_strand_a_preempted_goroutine),
 	CASE(asyncpreemptoff_keeps_it_off, .env = {"GOC_DEBUG=asyncpreemptoff=1"}),
 };
 

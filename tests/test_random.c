@@ -36,6 +36,8 @@
  *                          from the clock)
  *   GOC_RANDOM_SECONDS=T   run seeds for T seconds
  *   GOC_RANDOM_PROCS=P     at P processors (default: the CPUs)
+ *   GOC_RANDOM_HANG_WAIT=1 a hung program waits for `gdb -p` instead of
+ *                          ending the case
  */
 #include "helpers.h"
 
@@ -668,13 +670,27 @@ static void program_run(struct program *p)
 
 static char hang_report[256];
 static size_t hang_report_len;
+static bool hang_waits_for_debugger; /* GOC_RANDOM_HANG_WAIT set */
 
+static volatile sig_atomic_t hang_seen;
+
+/* First the seed, then SIGQUIT: the runtime prints every goroutine with
+ * its wait (and exits). Should that not end the process, the next alarm
+ * does. */
 static void hang_alarm(int sig)
 {
 	(void)sig;
-	ssize_t r = write(STDERR_FILENO, hang_report, hang_report_len);
-	(void)r;
-	fflush(stdout); /* not async-signal-safe, but the case is over anyway */
+	if (!hang_seen) {
+		hang_seen = 1;
+		ssize_t r = write(STDERR_FILENO, hang_report, hang_report_len);
+		(void)r;
+		while (hang_waits_for_debugger)
+			pause(); /* keep the hung program for gdb -p */
+		fflush(stdout);  /* not async-signal-safe, but the case is over */
+		alarm(10);
+		kill(getpid(), SIGQUIT);
+		return;
+	}
 	_exit(TEST_FAILED);
 }
 
@@ -687,6 +703,7 @@ static void watch_program(const struct program *p)
 	                 "%d s (a hang; rerun: scripts/rerun-seed %" PRIu64 " %d)\n",
 	                 p->seed, p->procs, HANG_SECONDS, p->seed, p->procs);
 	hang_report_len = n > 0 ? (size_t)n : 0;
+	hang_waits_for_debugger = getenv("GOC_RANDOM_HANG_WAIT") != NULL;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = hang_alarm;

@@ -223,6 +223,46 @@ static void outcome_free(struct outcome *o)
 	free(o->report.s);
 }
 
+/* Read the child's pipes into bufs until it has ended (true: reaped,
+ * its status in *wstatus) or the deadline passes (false). */
+static bool collect(pid_t pid, struct pollfd fds[3], struct buf *bufs[3], int *open_fds,
+                    int64_t deadline, int *wstatus)
+{
+	for (;;) {
+		int64_t left = deadline - clock_ns();
+		if (left <= 0)
+			return false;
+		if (*open_fds == 0) {
+			/* Every pipe is closed: the child has ended or is ending. */
+			if (waitpid(pid, wstatus, WNOHANG) == pid)
+				return true;
+			usleep(1000);
+			continue;
+		}
+		int n = poll(fds, 3, (int)(left / GOC_MILLISECOND) + 1);
+		if (n < 0 && errno != EINTR) {
+			perror("poll");
+			exit(TEST_FAILED);
+		}
+		for (int i = 0; i < 3 && n > 0; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			char chunk[65536];
+			ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+			if (got > 0) {
+				buf_add(bufs[i], chunk, (size_t)got);
+			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				(*open_fds)--;
+			}
+		}
+	}
+}
+
+/* How long a hung child has to print its goroutines (SIGQUIT). */
+#define QUIT_GRACE_SECONDS 5
+
 static int timeout_of(const struct test_case *c)
 {
 	return c->timeout > 0 ? c->timeout : TEST_TIMEOUT_DEFAULT;
@@ -257,45 +297,19 @@ static void spawn_case(const struct test_case *c, struct outcome *o)
 	close(perr[1]);
 	close(prep[1]);
 
-	int64_t deadline = start + (int64_t)timeout_of(c) * GOC_SECOND;
 	struct pollfd fds[3] = {
 		{pout[0], POLLIN, 0}, {perr[0], POLLIN, 0}, {prep[0], POLLIN, 0}};
 	struct buf *bufs[3] = {&o->out, &o->err, &o->report};
 	int open_fds = 3, wstatus = 0;
-	bool reaped = false;
-	for (;;) {
-		int64_t left = deadline - clock_ns();
-		if (left <= 0) {
-			o->timed_out = true;
-			break;
-		}
-		if (open_fds == 0) {
-			/* Every pipe is closed: the child has ended or is ending. */
-			if (waitpid(pid, &wstatus, WNOHANG) == pid) {
-				reaped = true;
-				break;
-			}
-			usleep(1000);
-			continue;
-		}
-		int n = poll(fds, 3, (int)(left / GOC_MILLISECOND) + 1);
-		if (n < 0 && errno != EINTR) {
-			perror("poll");
-			exit(TEST_FAILED);
-		}
-		for (int i = 0; i < 3 && n > 0; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
-				continue;
-			char chunk[65536];
-			ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
-			if (got > 0) {
-				buf_add(bufs[i], chunk, (size_t)got);
-			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				open_fds--;
-			}
-		}
+	int64_t deadline = start + (int64_t)timeout_of(c) * GOC_SECOND;
+	bool reaped = collect(pid, fds, bufs, &open_fds, deadline, &wstatus);
+	if (!reaped) {
+		/* A hang: SIGQUIT has the runtime print every goroutine with
+		 * its wait, which the failure then shows. */
+		o->timed_out = true;
+		kill(pid, SIGQUIT);
+		deadline = clock_ns() + QUIT_GRACE_SECONDS * GOC_SECOND;
+		reaped = collect(pid, fds, bufs, &open_fds, deadline, &wstatus);
 	}
 	if (!reaped) {
 		kill(pid, SIGKILL);
@@ -483,6 +497,10 @@ void test_run_in_child_at(const char *file, int line, const struct test_case *c)
 	spawn_case(c, &o);
 	char why[2048];
 	if (judge(c, &o, why, sizeof why)) {
+		if (o.timed_out) { /* all of it: the goroutines SIGQUIT printed */
+			fflush(stdout);
+			fwrite(o.err.s, 1, o.err.len, stderr);
+		}
 		size_t len = o.err.len < 1500 ? o.err.len : 1500;
 		test_fail_at(file, line, "%s in a child process: %s; its stderr: %.*s",
 		             c->name, why, (int)len, o.err.s);
