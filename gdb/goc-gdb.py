@@ -132,6 +132,11 @@ the selected thread's for the time of CMD."""
         if int(g["status"]) not in (1, 3):
             raise gdb.GdbError("goroutine %d is running on a thread: "
                                "select that thread instead" % want)
+        if int(g["preempt_ctx"]) != 0:
+            raise gdb.GdbError("goroutine %d is preempted, waiting in the "
+                               "signal handler of its thread: select that "
+                               "thread (its frames are below the handler's)"
+                               % want)
         saved = _saved_registers(int(g["sp"]))
         gdb.execute("frame 0", to_string=True)
         own = {k: int(gdb.parse_and_eval("$" + k)) for k in saved}

@@ -145,7 +145,7 @@ void goc__os_signal_altstack_restore(void) GOC_HIDDEN;
 /* The preemption signal: fn runs in the interrupted thread (on its
  * alternate stack, with errno kept); goc__os_thread_preempt sends it to a
  * thread of this process. Async-signal-safe. */
-void goc__os_signal_preempt_install(void (*fn)(void)) GOC_HIDDEN;
+void goc__os_signal_preempt_install(void (*fn)(void *ucontext)) GOC_HIDDEN;
 void goc__os_thread_preempt(int tid) GOC_HIDDEN;
 int goc__os_thread_id(void) GOC_HIDDEN;
 /* What thread tid is doing: running or ready to run, asleep in a futex

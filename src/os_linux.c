@@ -392,17 +392,17 @@ _Noreturn void goc__os_crash(void)
 
 /* Preemption: SIGURG, as Go (a signal programs rarely use, whose default
  * is to be ignored, so one that arrives late or elsewhere harms no one). */
-static void (*preempt_fn)(void);
+static void (*preempt_fn)(void *ucontext);
 
 static void on_preempt(int sig, siginfo_t *si, void *ctx)
 {
-	(void)sig, (void)si, (void)ctx;
+	(void)sig, (void)si;
 	int saved = errno;
-	preempt_fn();
+	preempt_fn(ctx);
 	errno = saved;
 }
 
-void goc__os_signal_preempt_install(void (*fn)(void))
+void goc__os_signal_preempt_install(void (*fn)(void *ucontext))
 {
 	preempt_fn = fn;
 	struct sigaction sa;

@@ -105,7 +105,7 @@ static void hand_on(struct m *m, struct p *p)
  * until whoever takes the goroutine hands us a P (lock.c's hand-over).
  * Queued first: the thread given our P must find it there, or it may go
  * idle with the goroutine about to be queued. */
-static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
+static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */, void *ctx)
 {
 	struct g *g = m->curg;
 	bool bind = !g->lockedm; /* goc_lock_thread binds it already */
@@ -113,6 +113,7 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 		g->lockedm = m;
 		m->lockedg = g;
 	}
+	store_release(&g->preempt_ctx, ctx); /* its frames, for tracebacks */
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put_preempted(g);
 	if (p) {
@@ -127,6 +128,7 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 	bool turn = goc__lockedm_wait_in_handler(m, g);
 	store_relaxed(&m->preempt_pless, !turn);
 	g_set_status(g, G_RUNNING);
+	store_relaxed(&g->preempt_ctx, NULL);
 	if (bind) {
 		g->lockedm = NULL;
 		m->lockedg = NULL;
@@ -134,7 +136,7 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */)
 }
 
 /* Whether, and how, to step aside (the steps above). */
-static void decide(struct m *m)
+static void decide(struct m *m, void *ctx)
 {
 	/* goc-gc: a thread running a collection (the world stopped) is left
 	 * alone: no other thread could use its P meanwhile. */
@@ -144,7 +146,7 @@ static void decide(struct m *m)
 	if (!p) { /* computing without one since step 3: wait for one */
 		if (load_relaxed(&m->preempt_pless) && !load_relaxed(&m->preempt_p) &&
 		    *locks_held_here() == 0)
-			wait_for_turn(m, NULL);
+			wait_for_turn(m, NULL, ctx);
 		return;
 	}
 	if (p != load_relaxed(&m->preempt_p) ||
@@ -161,17 +163,17 @@ static void decide(struct m *m)
 		detach_p(m, p);
 		store_relaxed(&m->preempt_pless, 1); /* sysmon watches it */
 	} else if (*locks_held_here() == 0)
-		wait_for_turn(m, p);
+		wait_for_turn(m, p, ctx);
 }
 
 /* The preemption signal's handler: in the interrupted thread, on its
  * signal stack. Only futexes and spin locks that this thread does not
  * hold: async-signal-safe. */
-static void on_preempt(void)
+static void on_preempt(void *ctx)
 {
 	struct m *m = goc__getm();
 	if (m)
-		decide(m);
+		decide(m, ctx);
 }
 
 /* GOC_DEBUG is Go's GODEBUG: comma-separated name=value. */

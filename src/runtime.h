@@ -204,6 +204,8 @@ struct g {
 	uint8_t canary;    /* slot guarded by a canary word (stack.c) */
 	uint8_t preempted; /* queued by preemption, waits its turn (preempt.c);
 	                    * under sched.lock */
+	void *preempt_ctx; /* atomic: while it waits its turn in the handler,
+	                    * the signal's context (tracebacks start there) */
 
 	/* For tracebacks (traceback.c): where it was started, and since when
 	 * it waits (goc__coarse_now when it parked; 0: unknown). */

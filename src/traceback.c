@@ -337,7 +337,16 @@ static void print_goroutine(struct g *g, const struct start *st)
 	uint32_t status = load_relaxed(&g->status);
 	struct ctx_regs saved;
 	const struct ctx_regs *r = st ? st->regs : NULL;
-	if (!r && (status == G_WAITING || status == G_RUNNABLE) && g->sp) {
+	bool exact = st && st->exact;
+	/* Preempted, it waits in the signal handler: its frames start at
+	 * that signal's context, not at its last switch (nor where another
+	 * signal, SIGQUIT, found its thread waiting). */
+	void *preempt_ctx = status == G_RUNNABLE ? load_acquire(&g->preempt_ctx) : NULL;
+	if (preempt_ctx) {
+		goc__ctx_regs_signal(preempt_ctx, &saved);
+		r = &saved;
+		exact = true;
+	} else if (!r && (status == G_WAITING || status == G_RUNNABLE) && g->sp) {
 		goc__ctx_regs_saved(g->sp, &saved);
 		r = &saved;
 	}
@@ -345,7 +354,6 @@ static void print_goroutine(struct g *g, const struct start *st)
 		struct mem_range stack = {(uintptr_t)g->stack_lo, (uintptr_t)g};
 		uintptr_t pcs[MAX_FRAMES];
 		int n = goc__unwind(r, &stack, 1, pcs, MAX_FRAMES);
-		bool exact = st && st->exact;
 		print_frames(pcs, n, exact, show_runtime, st && st->keep_api);
 	} else {
 		goc__os_write_err(

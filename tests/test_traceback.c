@@ -264,6 +264,34 @@ static int scenario_panic_under_nodebug(void)
 	return 0;
 }
 
+/* Two goroutines compute on one processor: the one not running waits
+ * its turn, preempted, inside the signal handler. */
+static _Atomic uint64_t spun;
+
+NOINLINE static void spin_here(void *arg)
+{
+	(void)arg;
+	uint64_t x = 88172645463325252ull;
+	for (;;) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		atomic_store_explicit(&spun, x, memory_order_relaxed);
+	}
+}
+
+static int scenario_preempted(void)
+{
+	goc_maxprocs(1);
+	expect_eq(goc_go(spin_here, NULL), 0);
+	expect_eq(goc_go(spin_here, NULL), 0);
+	goc_sleep(ms(100)); /* both have run, and been preempted */
+	kill(getpid(), SIGQUIT);
+	goc_sleep(60 * GOC_SECOND);
+	KEEP_FRAME();
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -276,6 +304,7 @@ static const struct {
 	{"panic_under_nodebug", scenario_panic_under_nodebug},
 	{"long_wait", scenario_long_wait},
 	{"fault", scenario_fault},
+	{"preempted", scenario_preempted},
 };
 
 static int scenario_fn;
@@ -670,6 +699,17 @@ static int created_by_without_goroutine_for_a_threads_goroutine(void)
 	return 0;
 }
 
+static int a_preempted_goroutines_frames_start_where_it_was_stopped(void)
+{
+	if (TEST_SANITIZED) /* preempt.c: it computes on beside the processor */
+		skip("under a sanitizer a preempted goroutine does not wait");
+	run_scenario("preempted", NULL);
+	expect_exit_status(2);
+	expect_block("goroutine [0-9]+ \\[runnable\\]:", FRAME("spin_here"), HERE,
+	             "created by scenario_preempted in goroutine 1", HERE);
+	return 0;
+}
+
 static int frames_without_line_information_show_object_and_offset(void)
 {
 	run_scenario("panic_under_nodebug", NULL);
@@ -698,6 +738,7 @@ static const struct test_case cases[] = {
 	PLAIN_CASE(a_programs_own_sigquit_handler_is_kept, .out = "own handler ran"),
 	PLAIN_CASE(created_by_without_goroutine_for_a_threads_goroutine),
 	PLAIN_CASE(frames_without_line_information_show_object_and_offset),
+	PLAIN_CASE(a_preempted_goroutines_frames_start_where_it_was_stopped),
 };
 
 int main(int argc, char **argv)
