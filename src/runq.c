@@ -145,21 +145,35 @@ void goc__globq_put_preempted(struct g *g)
 	spin_unlock(&goc__sched.lock);
 }
 
+static bool preempted_g(struct gnode *node)
+{
+	return node && node->kind == NODE_G && ((struct g *)node)->preempted;
+}
+
+/* Unlink node, which follows prev (NULL: node is the head). */
+static void globq_unlink_locked(struct gnode *prev, struct gnode *node)
+{
+	if (prev)
+		prev->link = node->link;
+	else
+		goc__sched.gq_head = node->link;
+	if (goc__sched.gq_tail == node)
+		goc__sched.gq_tail = prev;
+	node->link = NULL;
+	store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
+	if (preempted_g(node)) {
+		((struct g *)node)->preempted = 0;
+		store_relaxed(&goc__sched.gq_preempted, goc__sched.gq_preempted - 1);
+	}
+}
+
 struct gnode *goc__globq_get_locked(void)
 {
 	struct gnode *node = goc__sched.gq_head;
 	if (!node)
 		return NULL;
-	goc__sched.gq_head = node->link;
-	if (!goc__sched.gq_head)
-		goc__sched.gq_tail = NULL;
-	store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
+	globq_unlink_locked(NULL, node);
 	store_relaxed(&goc__sched.gq_taken, goc__sched.gq_taken + 1);
-	node->link = NULL;
-	if (node->kind == NODE_G && ((struct g *)node)->preempted) {
-		((struct g *)node)->preempted = 0;
-		store_relaxed(&goc__sched.gq_preempted, goc__sched.gq_preempted - 1);
-	}
 	return node;
 }
 
@@ -174,19 +188,8 @@ bool goc__globq_remove(struct g *g)
 		prev = node;
 		node = node->link;
 	}
-	if (node) {
-		struct gnode **from = prev ? &prev->link : &goc__sched.gq_head;
-		*from = node->link;
-		if (goc__sched.gq_tail == node)
-			goc__sched.gq_tail = prev;
-		store_release(&goc__sched.gq_size, goc__sched.gq_size - 1);
-		node->link = NULL;
-		if (g->preempted) {
-			g->preempted = 0;
-			store_relaxed(&goc__sched.gq_preempted,
-			              goc__sched.gq_preempted - 1);
-		}
-	}
+	if (node)
+		globq_unlink_locked(prev, node);
 	spin_unlock(&goc__sched.lock);
 	return node != NULL;
 }

@@ -46,19 +46,35 @@ static bool woken_work_waits(void)
 	               load_relaxed(&goc__sched.gq_preempted);
 }
 
+/* Whether any goroutine waits that p's thread could run instead: on p
+ * (its deque, runnext, a due timer) or on the global queue (preempted
+ * goroutines included: they wait their turn). */
+static bool others_wait(struct p *p, int64_t now)
+{
+	int64_t first = load_relaxed(&p->timers.first);
+	return load_relaxed(&goc__sched.gq_size) > 0 ||
+	       load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top) ||
+	       load_relaxed(&p->runnext) != NULL || (first != 0 && first <= now);
+}
+
 /* A goroutine that has run PREEMPT_AFTER without its P scheduling gives
- * the P up (preempt.c); so does one that has run PREEMPT_FOR_WAKE while
- * a timer of its P is due, a goroutine just woken waits to run next
- * (runnext, where timers and hand-offs put them) or on the global queue:
- * a sleeper would otherwise wait out the whole slice, as in Go. */
+ * the P up (preempt.c) if another goroutine waits for it: alone, it would
+ * only be queued and run again, at the price of a hand-over (a signal,
+ * thread wake-ups: where Go switches goroutines in place, goc moves the
+ * P). So does one that has run PREEMPT_FOR_WAKE while a timer of its P
+ * is due, a goroutine just woken waits to run next (runnext, where timers
+ * and hand-offs put them) or on the global queue: a sleeper would
+ * otherwise wait out the whole slice, as in Go. */
 static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
 {
 	uint32_t status = p_status(p);
 	if ((status != P_RUNNING && status != P_RETIRING) ||
 	    now - p->sysmon_preempt_when < PREEMPT_RETRY)
 		return false;
-	if (stuck_for >= PREEMPT_AFTER || status == P_RETIRING)
-		return true; /* goc_maxprocs waits for a retiring one */
+	if (status == P_RETIRING)
+		return true; /* goc_maxprocs waits for it */
+	if (stuck_for >= PREEMPT_AFTER)
+		return others_wait(p, now);
 	if (stuck_for < PREEMPT_FOR_WAKE)
 		return false;
 	int64_t first = load_relaxed(&p->timers.first);
