@@ -350,6 +350,28 @@ static struct m *midle_put_locked(struct m *m)
 	return NULL;
 }
 
+/* m was woken with a P (M_WAKE_WITH_P): make it m's. Under lock. */
+void goc__m_take_nextp_locked(struct m *m)
+{
+	store_relaxed(&m->wake, M_ASLEEP);
+	m->p = m->nextp;
+	m->nextp = NULL;
+	store_release(&m->p->m, m);
+}
+
+/* Take an idle P for m, which has none; false if there is none. */
+bool goc__p_take_idle(struct m *m)
+{
+	spin_lock(&goc__sched.lock);
+	struct p *p = goc__pidle_get();
+	spin_unlock(&goc__sched.lock);
+	if (!p)
+		return false;
+	m->p = p;
+	store_release(&p->m, m);
+	return true;
+}
+
 void goc__stopm(struct m *m)
 {
 	spin_lock(&goc__sched.lock);
@@ -371,10 +393,7 @@ void goc__stopm(struct m *m)
 		}
 	}
 	spin_lock(&goc__sched.lock);
-	store_relaxed(&m->wake, M_ASLEEP);
-	m->p = m->nextp;
-	m->nextp = NULL;
-	store_release(&m->p->m, m);
+	goc__m_take_nextp_locked(m);
 	spin_unlock(&goc__sched.lock);
 	m->contended = false;
 	if (m->polled) {

@@ -68,12 +68,9 @@ static void wait_for_p(struct m *m)
 	for (uint32_t w; (w = load_acquire(&m->wake)) != M_WAKE_WITH_P;)
 		goc__os_futex_wait(&m->wake, w, -1);
 	spin_lock(&goc__sched.lock);
-	store_relaxed(&m->wake, M_ASLEEP);
 	goc__sched.nmidlelocked--;
 	m_set_status(m, M_RUNNING);
-	m->p = m->nextp;
-	m->nextp = NULL;
-	store_release(&m->p->m, m);
+	goc__m_take_nextp_locked(m);
 	spin_unlock(&goc__sched.lock);
 }
 
@@ -110,10 +107,7 @@ bool goc__lockedm_wait_in_handler(struct m *m, struct g *g)
 		goc__os_futex_wait(&m->wake, w, left);
 	}
 	spin_lock(&goc__sched.lock);
-	store_relaxed(&m->wake, M_ASLEEP);
-	m->p = m->nextp;
-	m->nextp = NULL;
-	store_release(&m->p->m, m);
+	goc__m_take_nextp_locked(m);
 	spin_unlock(&goc__sched.lock);
 	return true;
 }

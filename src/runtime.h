@@ -551,10 +551,12 @@ void goc__runq_spill(struct p *p, struct gnode *n) GOC_HIDDEN;
 void goc__wakep(void) GOC_HIDDEN;
 void goc__startm(struct p *p, bool spinning) GOC_HIDDEN;
 bool goc__startm_idle(struct p *p) GOC_HIDDEN;
-void goc__stopm(struct m *m) GOC_HIDDEN;        /* sleep until given a P */
-struct p *goc__pidle_get(void) GOC_HIDDEN;      /* under sched.lock */
-void goc__pidle_put(struct p *p) GOC_HIDDEN;    /* under sched.lock */
-void goc__pidle_remove(struct p *p) GOC_HIDDEN; /* under sched.lock */
+void goc__stopm(struct m *m) GOC_HIDDEN;               /* sleep until given a P */
+void goc__m_take_nextp_locked(struct m *m) GOC_HIDDEN; /* woken with a P */
+bool goc__p_take_idle(struct m *m) GOC_HIDDEN;         /* false: no idle P */
+struct p *goc__pidle_get(void) GOC_HIDDEN;             /* under sched.lock */
+void goc__pidle_put(struct p *p) GOC_HIDDEN;           /* under sched.lock */
+void goc__pidle_remove(struct p *p) GOC_HIDDEN;        /* under sched.lock */
 /* m found no work: give its P back unless work came meanwhile; true if
  * m holds none now (it should then stopm). */
 bool goc__p_release(struct m *m) GOC_HIDDEN;

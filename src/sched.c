@@ -761,15 +761,8 @@ static struct gnode *poll_network(struct m *m)
  * take an idle P, or sleep until handed one. */
 static void acquire_p(struct m *m)
 {
-	spin_lock(&goc__sched.lock);
-	struct p *p = goc__pidle_get();
-	spin_unlock(&goc__sched.lock);
-	if (p) {
-		m->p = p;
-		store_release(&p->m, m);
-		return;
-	}
-	goc__stopm(m);
+	if (!goc__p_take_idle(m))
+		goc__stopm(m);
 }
 
 static struct gnode *find_runnable(struct m *m)

@@ -50,12 +50,7 @@ static void after_syscall_no_p(struct m *m, struct g *g, void *arg)
 static void exit_without_p(struct m *m, struct g *g)
 {
 	m->p = NULL;
-	spin_lock(&goc__sched.lock);
-	struct p *p = goc__pidle_get();
-	spin_unlock(&goc__sched.lock);
-	if (p) {
-		m->p = p;
-		store_release(&p->m, m);
+	if (goc__p_take_idle(m)) {
 		g_set_status(g, G_RUNNING);
 		return;
 	}

@@ -15,17 +15,24 @@
 
 static _Atomic bool stop;
 
+/* Pure computation: steps of xorshift64. */
+static uint64_t xorshift(uint64_t x, int steps)
+{
+	for (int i = 0; i < steps; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	return x;
+}
+
 /* Pure computation, no goc call, until told to stop. */
 static void spin(void *arg)
 {
 	_Atomic uint64_t *work = arg;
 	uint64_t x = 88172645463325252ull, n = 0;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		for (int i = 0; i < 1000; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-		}
+		x = xorshift(x, 1000);
 		n++;
 	}
 	atomic_store(work, n + (x & 1));
@@ -165,17 +172,9 @@ static void spin_in_mutex(void *arg)
 	uint64_t x = 88172645463325252ull, n = 0;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		pthread_mutex_lock(&contended);
-		for (int i = 0; i < 100000; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-		}
+		x = xorshift(x, 100000);
 		pthread_mutex_unlock(&contended);
-		for (int i = 0; i < 100000; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-		}
+		x = xorshift(x, 100000);
 		n++;
 	}
 	atomic_store(work, n + (x & 1));
@@ -313,11 +312,7 @@ static void compute_then_write(void *arg)
 	int64_t until = goc_now() + 60 * GOC_MILLISECOND;
 	uint64_t x = 88172645463325252ull;
 	while (goc_now() < until)
-		for (int i = 0; i < 1000; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-		}
+		x = xorshift(x, 1000);
 	char c = (char)(x | 1);
 	expect(write(pipe_fds[1], &c, 1) == 1, "write: %s", strerror(errno));
 }
