@@ -278,6 +278,21 @@ valgrind_run()
 	return 1
 }
 
+# pc_consumer PKG: build scripts/install-check's consumer for PKG (goc:
+# consumer.c, goc-gc: consumer_gc.c) with pkg-config's flags and run it.
+# Uses stage_install's dir, pc, libdir and log.
+pc_consumer() {
+	local src=consumer${1#goc}
+	src=${src//-/_}
+	local flags
+	# shellcheck disable=SC2086 # $flags is pkg-config's words
+	flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs "$1") &&
+		echo "    cc -std=c11 -pedantic -Wall -Wextra -Werror $src.c $flags" &&
+		cc -std=c11 -pedantic -Wall -Wextra -Werror "scripts/install-check/$src.c" \
+			$flags -o "$dir/consumer-pc/$src" >>"$log" 2>&1 &&
+		LD_LIBRARY_PATH=$libdir "$dir/consumer-pc/$src"
+}
+
 stage_install()
 {
 	local log=$B/test-logs/install.log
@@ -303,35 +318,20 @@ stage_install()
 	libdir=$(dirname "$(dirname "$pc")")
 	local ok=0 bad=0
 
-	# 1. pkg-config, against the shared library; strict C11 for the header.
+	# 1. pkg-config, against the shared library; strict C11 for the header;
+	# goc-gc too when it was built.
 	mkdir -p "$dir/consumer-pc"
-	local flags
-	if flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs goc) &&
-		echo "    cc -std=c11 -pedantic -Wall -Wextra -Werror consumer.c $flags" &&
-		cc -std=c11 -pedantic -Wall -Wextra -Werror scripts/install-check/consumer.c \
-			$flags -o "$dir/consumer-pc/consumer" >>"$log" 2>&1 &&
-		LD_LIBRARY_PATH=$libdir "$dir/consumer-pc/consumer"; then
-		ok=$((ok + 1))
-	else
-		echo "    pkg-config consumer FAILED"
-		tail -n 10 "$log" | sed 's/^/    | /'
-		bad=$((bad + 1))
-	fi
-
-	# 1b. pkg-config goc-gc, when goc-gc was built.
-	if [ -f "$(dirname "$pc")/goc-gc.pc" ]; then
-		if flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs goc-gc) &&
-			echo "    cc -std=c11 -pedantic -Wall -Wextra -Werror consumer_gc.c $flags" &&
-			cc -std=c11 -pedantic -Wall -Wextra -Werror scripts/install-check/consumer_gc.c \
-				$flags -o "$dir/consumer-pc/consumer_gc" >>"$log" 2>&1 &&
-			LD_LIBRARY_PATH=$libdir "$dir/consumer-pc/consumer_gc"; then
+	local pkg
+	for pkg in goc goc-gc; do
+		[ -f "$(dirname "$pc")/$pkg.pc" ] || continue
+		if pc_consumer "$pkg"; then
 			ok=$((ok + 1))
 		else
-			echo "    pkg-config goc-gc consumer FAILED"
+			echo "    pkg-config $pkg consumer FAILED"
 			tail -n 10 "$log" | sed 's/^/    | /'
 			bad=$((bad + 1))
 		fi
-	fi
+	done
 
 	# 2. find_package(goc): goc::goc (static) and goc::goc_shared, and
 	# goc::goc_gc and goc::goc_gc_shared when built.
