@@ -36,9 +36,11 @@
 #define xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 #define fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 #define add_fetch(p, v) __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
+/* A failed cas acquires too: callers use the value it found (a page another
+ * thread published, say) as if they had loaded it with load_acquire. */
 #define cas(p, expect, desired)                                                        \
 	__atomic_compare_exchange_n((p), (expect), (desired), false, __ATOMIC_SEQ_CST, \
-	                            __ATOMIC_RELAXED)
+	                            __ATOMIC_ACQUIRE)
 #define fence_seq() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 static inline void cpu_relax(void)
