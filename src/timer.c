@@ -20,6 +20,11 @@
  * The firing function must not touch the goc_timer after it sets the
  * runtime timer's state to TIMER_IDLE: from then on stop may return and
  * free may release the memory.
+ *
+ * Using a timer after goc_timer_free is undefined, but common in real
+ * bugs; while the freed memory still holds the mark TIMER_DEAD, the
+ * entry points panic naming the timer instead of spinning on a freed
+ * lock, as channels do (chan.c).
  */
 #include "chan.h"
 
@@ -36,7 +41,18 @@ struct goc_timer {
 	goc_chan *c;      /* NULL for after_func */
 	goc_func fn;
 	void *arg;
+	uint32_t magic; /* TIMER_LIVE while allocated; past malloc's own
+	                 * bookkeeping at the start of a freed block */
 };
+
+#define TIMER_LIVE 0x746d7231u /* "tmr1" */
+#define TIMER_DEAD 0xdeadu
+
+static void check_live(const goc_timer *tm, const char *op)
+{
+	if (unlikely(load_relaxed(&tm->magic) != TIMER_LIVE))
+		goc_panic("%s of freed timer %p", op, (const void *)tm);
+}
 
 static void timer_fire(struct timer *t, int64_t now)
 {
@@ -108,6 +124,7 @@ static goc_timer *timer_new(int64_t period, bool with_chan, goc_func fn, void *a
 	tm->period = period;
 	tm->fn = fn;
 	tm->arg = arg;
+	tm->magic = TIMER_LIVE;
 	return tm;
 }
 
@@ -141,12 +158,19 @@ GOC_API goc_timer *goc_after_func(int64_t ns, goc_func fn, void *arg)
 	return tm;
 }
 
-GOC_API goc_chan *goc_timer_chan(goc_timer *t) { return t ? t->c : NULL; }
+GOC_API goc_chan *goc_timer_chan(goc_timer *t)
+{
+	if (!t)
+		return NULL;
+	check_live(t, "goc_timer_chan");
+	return t->c;
+}
 
 GOC_API bool goc_timer_stop(goc_timer *tm)
 {
 	if (!tm)
 		goc_panic("goc_timer_stop of a nil timer");
+	check_live(tm, "goc_timer_stop");
 	spin_lock(&tm->op_lock);
 	bool stopped = disarm(tm) || tm->period > 0;
 	spin_unlock(&tm->op_lock);
@@ -157,6 +181,7 @@ GOC_API void goc_timer_reset(goc_timer *tm, int64_t ns)
 {
 	if (!tm)
 		goc_panic("goc_timer_reset of a nil timer");
+	check_live(tm, "goc_timer_reset");
 	/* Checked before taking the lock: a recovered panic leaves the
 	 * ticker locked otherwise. Only a ticker has a period, always > 0. */
 	if (ns <= 0 && load_relaxed(&tm->period) > 0)
@@ -173,9 +198,12 @@ GOC_API void goc_timer_free(goc_timer *tm)
 {
 	if (!tm)
 		return;
+	check_live(tm, "goc_timer_free");
 	spin_lock(&tm->op_lock);
 	disarm(tm);
 	spin_unlock(&tm->op_lock);
 	goc_chan_release(tm->c);
+	/* An atomic store, so the compiler keeps it though free follows. */
+	store_release(&tm->magic, TIMER_DEAD);
 	goc__mem_free(tm);
 }

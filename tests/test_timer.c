@@ -307,6 +307,39 @@ static int reset_of_null_panics(void)
 	fail("goc_timer_reset(NULL) returned");
 }
 
+/* ---- use after free ---- */
+
+/* Using a freed timer is undefined; while its memory still holds the
+ * timer's mark, goc panics naming it instead of spinning on a freed
+ * lock (no other allocation happens in between here). */
+static goc_timer *freed_timer(void)
+{
+	if (TEST_SANITIZED)
+		skip("the sanitizer reports the use after free itself");
+	goc_timer *t = goc_timer_make(GOC_SECOND);
+	expect(t != NULL, "goc_timer_make failed");
+	goc_timer_free(t);
+	return t;
+}
+
+static int stop_of_a_freed_timer_panics(void)
+{
+	goc_timer_stop(freed_timer());
+	fail("goc_timer_stop of a freed timer returned");
+}
+
+static int reset_of_a_freed_timer_panics(void)
+{
+	goc_timer_reset(freed_timer(), ms(1));
+	fail("goc_timer_reset of a freed timer returned");
+}
+
+static int second_free_of_a_timer_panics(void)
+{
+	goc_timer_free(freed_timer());
+	fail("a second goc_timer_free returned");
+}
+
 static const struct test_case cases[] = {
 	CASE(timer_fires_once_after_at_least_its_duration),
 	CASE(timer_of_zero_or_negative_duration_fires_at_once),
@@ -327,6 +360,12 @@ static const struct test_case cases[] = {
 	CASE(free_of_a_fired_unreceived_timer_is_fine),
 	CASE(free_of_a_stopped_timer_is_fine),
 	CASE(free_and_chan_of_null_do_nothing),
+	EXPECT_EXIT(stop_of_a_freed_timer_panics, 2,
+                    "panic: goc_timer_stop of freed timer 0x"),
+	EXPECT_EXIT(reset_of_a_freed_timer_panics, 2,
+                    "panic: goc_timer_reset of freed timer 0x"),
+	EXPECT_EXIT(second_free_of_a_timer_panics, 2,
+                    "panic: goc_timer_free of freed timer 0x"),
 	EXPECT_EXIT(stop_of_null_panics, 2, "panic: goc_timer_stop of a nil timer"),
 	EXPECT_EXIT(reset_of_null_panics, 2, "panic: goc_timer_reset of a nil timer"),
 };
