@@ -510,7 +510,11 @@ bool goc_timer_stop(goc_timer *t);
  * Go 1.23: t.Reset(d) */
 void goc_timer_reset(goc_timer *t, int64_t ns);
 
-/* goc_timer_free — stop t and free it (and its channel); t may be NULL. */
+/* goc_timer_free — stop t and free it (and its channel); t may be NULL.
+ * Using t afterwards is undefined; where it can be detected (the freed
+ * memory still holds the timer's mark), goc_timer_stop, goc_timer_reset,
+ * goc_timer_chan and goc_timer_free panic with "<function> of freed
+ * timer 0x…" instead. */
 void goc_timer_free(goc_timer *t);
 
 /* goc_after_func — run fn(arg) in its own goroutine ns from now. The
@@ -639,6 +643,20 @@ void goc_unlock_thread(void);
  * by a preempted one) lets its processor go too. Preemption is a signal
  * (SIGURG, as in Go): a program's own SIGURG handler would take it away.
  * GOC_DEBUG=asyncpreemptoff=1 turns it off.
+ */
+
+/*
+ * fork(): the child has only the thread that called fork. goc's other
+ * threads stay behind, with the goroutines they were running and any goc
+ * lock they held. As POSIX says of every threaded program, the child
+ * should exec (or _exit) soon. Until then the forking goroutine runs on,
+ * and goroutines it starts run while it waits for them; plain system
+ * calls work, and in goc-gc allocation and collection. What would wait
+ * for good ends the child with status 2 instead of hanging: when no
+ * goroutine is left to run (it waits on one that fork left behind, or
+ * sleeps), "fatal error: no goroutine can run in a child of fork() …";
+ * when a goc lock stays taken for a second, "fatal error: a goc lock is
+ * held by a thread that fork() did not copy …".
  */
 
 /* ---------------------------------------------------------------------- */

@@ -374,6 +374,8 @@ bool goc__p_take_idle(struct m *m)
 
 void goc__stopm(struct m *m)
 {
+	if (unlikely(goc__forked_child)) /* no thread is left to wake us */
+		goc__fork_child_stuck(false);
 	spin_lock(&goc__sched.lock);
 	struct m *kick = midle_put_locked(m);
 	goc__check_dead();

@@ -6,6 +6,7 @@
  */
 #include "platform.h"
 #include "os.h"
+#include "runtime.h" /* goc__forked_child */
 
 __thread int32_t goc__locks_held __attribute__((tls_model("initial-exec")));
 
@@ -16,17 +17,32 @@ __attribute__((noinline)) int32_t *goc__locks_held_here(void)
 }
 #endif
 
+/* In a child of fork, a lock taken for a second is held by a thread
+ * that fork did not copy (fork.c). */
+static void held_for_good(int64_t *since)
+{
+	int64_t now = nanotime();
+	if (*since == 0)
+		*since = now;
+	else if (now - *since > 1000000000)
+		goc__fork_child_stuck(true);
+}
+
 /* Spin with pause a while (the holder is running and about to release),
  * then give the CPU away between tries (the holder may be descheduled). */
 void goc__spin_lock_slow(spinlock *l)
 {
+	int64_t since = 0;
 	for (int i = 0;; i++) {
 		if (load_relaxed(&l->held) == 0 && xchg(&l->held, 1) == 0)
 			return;
-		if (i < 64)
+		if (i < 64) {
 			cpu_relax();
-		else
-			goc__os_yield();
+			continue;
+		}
+		goc__os_yield();
+		if (unlikely(goc__forked_child) && (i & 1023) == 0)
+			held_for_good(&since);
 	}
 }
 

@@ -374,6 +374,7 @@ static bool runtime_init_locked(void)
 		goc__preempt_init();
 		goc__netpoll_init();
 		goc__leak_roots_init();
+		goc__fork_init();
 		procs_made = true;
 	}
 	if (goc__sysmon_start() != 0)

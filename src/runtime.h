@@ -693,6 +693,13 @@ void goc__sigpanic_init(void) GOC_HIDDEN;
 bool goc__sigpanic_inject(struct g *g, struct os_fault *f) GOC_HIDDEN;
 
 _Noreturn void goc__fatal(const char *msg) GOC_HIDDEN;
+
+/* fork.c: true in a child of fork() (set by an atfork handler that
+ * goc__fork_init installs when the runtime starts); the child's goc
+ * would wait for good, so it ends instead. */
+extern bool goc__forked_child GOC_HIDDEN;
+void goc__fork_init(void) GOC_HIDDEN;
+_Noreturn void goc__fork_child_stuck(bool on_a_lock) GOC_HIDDEN;
 /* The same, followed by a dump of every goroutine (Go's deadlock error);
  * only where no goroutine runs and no registry lock is held. */
 _Noreturn void goc__fatal_dump(const char *msg) GOC_HIDDEN;
