@@ -134,6 +134,9 @@ void goc__os_signal_quit_install(void (*fn)(void *ucontext)) GOC_HIDDEN;
 /* Block SIGQUIT in the calling thread (sysmon: it prints SIGQUIT's dump,
  * so the signal must go to another thread). */
 void goc__os_signal_block_quit(void) GOC_HIDDEN;
+/* Block every signal on this thread: a dying thread must not stop in a
+ * handler (preemption's waits for a processor) before it has exited. */
+void goc__os_signal_block_all(void) GOC_HIDDEN;
 /* End the process with SIGABRT and a core dump (GOC_TRACEBACK=crash),
  * whatever handler or mask the program set. Async-signal-safe. */
 _Noreturn void goc__os_crash(void) GOC_HIDDEN;

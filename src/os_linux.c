@@ -375,6 +375,13 @@ void goc__os_signal_block_quit(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+void goc__os_signal_block_all(void)
+{
+	sigset_t set;
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 _Noreturn void goc__os_crash(void)
 {
 	struct sigaction sa;

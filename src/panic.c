@@ -209,12 +209,16 @@ static void fatal_line(const char *msg)
 
 _Noreturn void goc__fatal(const char *msg)
 {
+	goc__os_signal_block_all(); /* no preemption on the way out */
+	goc__stack_overflow_if_any();
 	fatal_line(msg);
 	_exit(2);
 }
 
 _Noreturn void goc__fatal_dump(const char *msg)
 {
+	goc__os_signal_block_all(); /* no preemption on the way out */
+	goc__stack_overflow_if_any();
 	fatal_line(msg);
 	goc__os_write_err("\n");
 	goc__dump_goroutines();

@@ -201,7 +201,7 @@ struct g {
 	uint8_t wait_reason; /* enum wait_reason; set before parking */
 	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
 	uint8_t is_main;
-	uint8_t canary;    /* slot guarded by a canary word (stack.c) */
+	uint8_t canary;    /* slot guarded by a canary (stack.c) */
 	uint8_t preempted; /* queued by preemption, waits its turn (preempt.c);
 	                    * under sched.lock */
 	void *preempt_ctx; /* atomic: while it waits its turn in the handler,
@@ -644,7 +644,7 @@ void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh) GOC_HIDDEN;
 void goc__stack_free(struct p *p, struct g *g) GOC_HIDDEN;
 void goc__stack_cache_flush(struct p *p) GOC_HIDDEN;
 size_t goc__stack_round(size_t size) GOC_HIDDEN;
-bool goc__stack_check_canary(struct g *g) GOC_HIDDEN;
+bool goc__stack_guard_dirty(struct g *g) GOC_HIDDEN;
 bool goc__stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
 /* fn(g, arg) for the struct g of every slot ever handed out (allg.c). */
 void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;
@@ -658,6 +658,13 @@ void goc__stack_each_stopped(void (*fn)(struct g *g, char *lo, char *hi, void *a
 void goc__signal_init(void) GOC_HIDDEN;
 void goc__signal_thread_init(struct m *m) GOC_HIDDEN;
 _Noreturn void goc__stack_overflow(struct g *g) GOC_HIDDEN;
+/* suspect's canary guard was found written: report the overflow of the
+ * running goroutine that wrote it, which may be another one above it. */
+_Noreturn void goc__stack_overflow_seen(struct g *suspect) GOC_HIDDEN;
+/* Before a fatal error: an overflow under a canary guard corrupts what
+ * the runtime then trips on; report the overflow instead, if there is
+ * one. */
+void goc__stack_overflow_if_any(void) GOC_HIDDEN;
 
 /* ---- time.c: timers ----
  * goc__timer_del returns true if it took t out of its heap before it

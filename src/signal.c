@@ -25,6 +25,15 @@
 
 _Noreturn void goc__stack_overflow(struct g *g)
 {
+	/* One report: under a canary guard the culprit's thread and a
+	 * victim's may find the same overflow at once. The first ends the
+	 * process; the others wait for that. No signal may stop the first
+	 * on the way (a preemption would wait for a processor for good). */
+	static uint32_t reporting;
+	goc__os_signal_block_all();
+	if (xchg(&reporting, 1))
+		for (;;)
+			pause();
 	char id[24], size[24];
 	goc__os_write_err("goroutine ");
 	goc__os_write_err(goc__fmt_int(id, g->id));
@@ -47,11 +56,48 @@ static bool sp_below_stack(struct g *g, void *sp)
 	return s && s < lo && lo - s <= FRAME_REACH;
 }
 
+/* A canary guard (stack.c) stops nothing: a goroutine that overflows
+ * runs on down through its neighbours' slots, and the first fault may
+ * come on another thread, in a neighbour whose stack or saved context it
+ * overwrote, or in the runtime reading one. The culprit is still running
+ * (it is the one writing) and has written its guard region; find it
+ * before the fault is blamed on its victim. A running victim may have a
+ * written guard region too, the culprit having gone on through it; the
+ * overflow runs downwards, so the culprit's slot is the highest. */
+static struct g *overflowed_elsewhere(void)
+{
+	struct g *culprit = NULL;
+	for (struct m *m = load_acquire(&goc__sched.allm); m; m = m->alllink) {
+		struct g *g = load_relaxed(&m->curg);
+		if (g && g > culprit && goc__stack_guard_dirty(g))
+			culprit = g;
+	}
+	return culprit;
+}
+
+void goc__stack_overflow_if_any(void)
+{
+	struct g *culprit = overflowed_elsewhere();
+	if (culprit)
+		goc__stack_overflow(culprit);
+}
+
+_Noreturn void goc__stack_overflow_seen(struct g *suspect)
+{
+	struct g *culprit = overflowed_elsewhere();
+	goc__stack_overflow(culprit > suspect ? culprit : suspect);
+}
+
 static void on_fault(struct os_fault *f)
 {
 	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (g && (goc__stack_guard_hit(g, f->addr) || sp_below_stack(g, f->sp)))
+	if (g && goc__stack_guard_hit(g, f->addr))
+		goc__stack_overflow(g);
+	struct g *culprit = overflowed_elsewhere();
+	if (culprit)
+		goc__stack_overflow(culprit);
+	if (g && sp_below_stack(g, f->sp))
 		goc__stack_overflow(g);
 	if (g && goc__sigpanic_inject(g, f))
 		return; /* the goroutine resumes in a runtime-error panic */

@@ -22,10 +22,18 @@
  * Guards, best first: MADV_GUARD_INSTALL (Linux 6.13+: a fault-on-access
  * marker that adds no mapping), mprotect(PROT_NONE) while the process
  * stays within its mapping budget (each splits a mapping; the kernel
- * allows vm.max_map_count of them), and past that a canary word at the
- * bottom of the stack, checked whenever the goroutine switches out. A
- * slot keeps its guard for life; g->canary marks the slots without one.
- * GOC_STACK_GUARD=mprotect|canary forces a weaker kind (for tests).
+ * allows vm.max_map_count of them), and past that a canary: the guard
+ * region stays ordinary memory that nothing but an overflow writes, so it
+ * must read as zeros. Nothing reads it while all is well: a read of an
+ * untouched page costs a resident page on some kernels (those that map no
+ * shared zero page), and a canary word written at the bottom of the stack
+ * took a second page from every goroutine. Instead a switch checks that
+ * the stack pointer is still above the stack's bottom (sched.c), and a
+ * fault anywhere scans the region of every running goroutine
+ * (goc__stack_guard_dirty): an overflow that goes on into a neighbour's
+ * slot may make the neighbour fault first. A slot keeps its guard for
+ * life; g->canary marks the slots without one. GOC_STACK_GUARD=
+ * mprotect|canary forces a weaker kind (for tests).
  *
  * A slot is reserved when a goroutine is spawned (so that running out of
  * address space is an error goc_go can return), but a fresh slot is not
@@ -57,7 +65,6 @@
 #define CHUNK_SLOTS_MIN 64
 #define CHUNK_SLOTS_MAX 4096 /* 1.25 GiB of address space */
 #define ODD_CACHE_MAX 64     /* cached stacks of non-default sizes */
-#define CANARY 0x6f67635f73746b21ull
 
 struct region {
 	char *base;
@@ -185,10 +192,7 @@ void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
 	g->stack_lo = slot_top(g) - size;
 	g->stack_size = size;
 	san_stack_register(g->stack_lo, size); /* once per slot, for Valgrind */
-	if (fresh == SLOT_FRESH_CANARY) {
-		g->canary = 1;
-		*(uint64_t *)g->stack_lo = CANARY;
-	}
+	g->canary = fresh == SLOT_FRESH_CANARY;
 }
 
 /* Record a new mapping of slots; false if out of memory. Under
@@ -335,9 +339,27 @@ void goc__stack_free(struct p *p, struct g *g)
 
 void goc__stack_cache_flush(struct p *p) { goc__cache_flush(&p->stacks, &global.pool); }
 
-bool goc__stack_check_canary(struct g *g)
+/* Zeros from lo for n bytes (n a multiple of 8)? */
+static bool all_zero(const char *lo, size_t n)
 {
-	return !g->canary || *(uint64_t *)g->stack_lo == CANARY;
+	uint64_t any = 0;
+	for (const volatile uint64_t *w = (const void *)lo; n; n -= 8)
+		any |= *w++;
+	return any == 0;
+}
+
+/* From a fault handler, of a goroutine running on any thread: has it
+ * written its guard region (a canary slot's)? Its struct g may have been
+ * overwritten by another goroutine's overflow, so its fields count only
+ * if they describe the slot the struct sits in. */
+bool goc__stack_guard_dirty(struct g *g)
+{
+	size_t size = load_relaxed(&g->stack_size);
+	char *lo = load_relaxed(&g->stack_lo);
+	if (!load_relaxed(&g->canary) || size < GOC_STACK_MIN ||
+	    size > (size_t)1 << 40 || lo != slot_top(g) - size)
+		return false;
+	return !all_zero(lo - GUARD_SIZE, GUARD_SIZE);
 }
 
 bool goc__stack_guard_hit(struct g *g, void *addr)

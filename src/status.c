@@ -102,6 +102,7 @@ void goc__status_check(enum status_kind kind, uint32_t from, uint32_t to)
 	if (from < kinds[kind].n && to < kinds[kind].n &&
 	    (kinds[kind].next[from] & BIT(to)))
 		return;
+	goc__stack_overflow_if_any(); /* what smashed the status, if it was */
 	goc__os_write_err("runtime: bad ");
 	goc__os_write_err(kinds[kind].kind);
 	goc__os_write_err(" status transition ");

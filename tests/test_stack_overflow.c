@@ -4,10 +4,11 @@
  * The runtime prints "goroutine N: stack overflow (stack size S)", S the
  * goroutine's stack size in bytes after rounding, and exits with status 2,
  * whichever guard protects the stack: the default (a guard page region),
- * GOC_STACK_GUARD=mprotect, or GOC_STACK_GUARD=canary — a word at the
- * bottom of the stack, checked when the goroutine next switches out, so
- * that case overruns the stack by less than the guard region (64 KiB) and
- * then yields.
+ * GOC_STACK_GUARD=mprotect, or GOC_STACK_GUARD=canary — a guard region of
+ * ordinary memory: a switch checks that the stack pointer is above the
+ * stack's bottom (so that case overruns the stack by less than the guard
+ * region, 64 KiB, and yields from there), and a fault looks for the
+ * running goroutine that wrote its guard region.
  */
 #include "helpers.h"
 
@@ -71,6 +72,23 @@ static int overflow_reports_a_size_rounded_up_to_pages_with_mprotect_guard(void)
 	return overflow_reports_a_size_rounded_up_to_pages();
 }
 
+/* Under a canary guard an overflow writes into the neighbours' slots
+ * before anything can stop it: ThreadSanitizer reports that as the race
+ * it is; and under qemu, whose mappings of the guest lie side by side,
+ * unbounded recursion runs on from the stacks into the runtime's own
+ * memory before it faults. */
+static void skip_unguarded_overflow(void)
+{
+	if (TEST_TSAN || TEST_EMULATED)
+		skip("the overflow writes past its slot unchecked (see above)");
+}
+
+static int overflow_reports_the_default_stack_size_with_canary_guard(void)
+{
+	skip_unguarded_overflow();
+	return overflow_reports_the_default_stack_size();
+}
+
 static int overflow_in_main_reports_the_main_stack_size(void)
 {
 	overflow((void *)(uintptr_t)GOC_MAIN_STACK_SIZE);
@@ -103,7 +121,7 @@ static int overflow_on_a_reused_stack_is_reported(void)
 static const char *stack_top;
 
 /* From a frame a few KiB above the bottom of the stack: write a 32 KiB
- * array across the bottom (and the canary there), then switch. */
+ * array across the bottom (into the guard region), then switch. */
 static void smash_bottom_then_yield(void)
 {
 	volatile char big[32 * 1024];
@@ -144,6 +162,85 @@ static int canary_overrun_of_an_attr_stack_is_reported(void)
 	goc_attr attr = {.stack_size = 64 * 1024};
 	start_overrun(&attr, 64 * 1024);
 	return 0;
+}
+
+/* Unbounded recursion while the neighbours compute: under a canary guard
+ * nothing stops the overflow at its own slot, and the neighbours whose
+ * slots it runs through may fault first, on their own threads. The report
+ * still names the goroutine that overflowed. */
+static atomic_int neighbours_started;
+
+static void compute_and_yield(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&neighbours_started, 1);
+	for (;;) {
+		burn_until(goc_now() + 20 * 1000);
+		goc_yield();
+	}
+}
+
+static int overflow_among_running_neighbours_names_the_culprit(void)
+{
+	goc_maxprocs(2);
+	for (int i = 0; i < 16; i++)
+		spawn(compute_and_yield, NULL);
+	eventually(atomic_load(&neighbours_started) == 16, 10);
+	start_overflow(NULL, GOC_STACK_DEFAULT);
+	for (int i = 0; i < 16; i++)
+		spawn(compute_and_yield, NULL);
+	return 0;
+}
+
+/* Under a canary guard a parked goroutine still costs one resident page:
+ * the guard is checked by reading it, which maps no memory of its own. */
+static long resident_pages(void)
+{
+	long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	expect(f && fscanf(f, "%ld %ld", &size, &resident) == 2, "/proc/self/statm");
+	fclose(f);
+	return resident;
+}
+
+static void park_on(void *arg)
+{
+	int v;
+	goc_chan_recv(arg, &v);
+}
+
+static int a_parked_goroutine_costs_one_page(void)
+{
+	if (TEST_SANITIZED || TEST_EMULATED)
+		skip("the sanitizer's or emulator's own memory hides the pages");
+	enum { N = 2000 };
+	goc_chan *never = make_chan(sizeof(int), 0);
+	long before = resident_pages();
+	for (int i = 0; i < N; i++)
+		spawn(park_on, never);
+	eventually(goc_numgoroutine() == N + 1, 10);
+	goc_yield();
+	long pages = resident_pages() - before;
+	expect(pages < N * 3 / 2, "%d parked goroutines took %ld resident pages", N,
+	       pages);
+	goc_chan_close(never);
+	return 0;
+}
+
+static int overflow_among_running_neighbours_names_the_culprit_with_canary_guard(void)
+{
+	skip_unguarded_overflow();
+	return overflow_among_running_neighbours_names_the_culprit();
+}
+
+static int a_parked_goroutine_costs_one_page_with_mprotect_guard(void)
+{
+	return a_parked_goroutine_costs_one_page();
+}
+
+static int a_parked_goroutine_costs_one_page_with_canary_guard(void)
+{
+	return a_parked_goroutine_costs_one_page();
 }
 
 /* C code written for 8 MiB thread stacks: one frame larger than the whole
@@ -198,6 +295,16 @@ static const struct test_case cases[] = {
 	CASE(canary_overrun_is_reported_at_the_next_switch, .status = 2,
              .env = {"GOC_STACK_GUARD=canary"}),
 	CASE(canary_overrun_of_an_attr_stack_is_reported, .status = 2,
+             .env = {"GOC_STACK_GUARD=canary"}),
+	CASE(overflow_reports_the_default_stack_size_with_canary_guard, .status = 2,
+             .env = {"GOC_STACK_GUARD=canary"}),
+	CASE(overflow_among_running_neighbours_names_the_culprit_with_canary_guard,
+             .status = 2, .env = {"GOC_STACK_GUARD=canary"}),
+	CASE(overflow_among_running_neighbours_names_the_culprit, .status = 2),
+	CASE(a_parked_goroutine_costs_one_page),
+	CASE(a_parked_goroutine_costs_one_page_with_mprotect_guard,
+             .env = {"GOC_STACK_GUARD=mprotect"}),
+	CASE(a_parked_goroutine_costs_one_page_with_canary_guard,
              .env = {"GOC_STACK_GUARD=canary"}),
 };
 

@@ -115,20 +115,20 @@ static int million_timers_due_soon_each_fire_once_no_earlier_than_due(void)
 static int million_timers_stopped_before_due_never_fire(void)
 {
 	long n = SCALED(1000000);
-	int64_t start = goc_now();
-	goc_timer **t = make_timers(n, 3 * GOC_SECOND, ms(500));
+	int64_t start = goc_now(), due = 5 * GOC_SECOND;
+	goc_timer **t = make_timers(n, due, ms(500));
 	long refused = 0;
 	for (long i = 0; i < n; i++)
 		if (!goc_timer_stop(t[i]))
 			refused++;
+	int64_t stopped = goc_now();
+	if (stopped >= start + due) /* a loaded machine: some were due first */
+		skip("making and stopping %ld timers took %.3f s, past the first due "
+		     "time: the case proves nothing",
+		     n, seconds_of(stopped - start));
 	expect(refused == 0, "%ld of %ld stops of pending timers returned false",
 	       refused, n);
-	int64_t stopped = goc_now();
-	expect(stopped < start + 3 * GOC_SECOND,
-	       "making and stopping %ld timers took "
-	       "%.3f s: some were due before they were stopped",
-	       n, seconds_of(stopped - start));
-	goc_sleep(start + 3 * GOC_SECOND + ms(700) - stopped); /* past every due time */
+	goc_sleep(start + due + ms(700) - stopped); /* past every due time */
 	long fired = 0;
 	for (long i = 0; i < n; i++)
 		if (goc_chan_try_recv(goc_timer_chan(t[i]), NULL) != GOC_WOULDBLOCK)
