@@ -166,7 +166,10 @@ void goc_yield(void);
 
 /*
  * goc_exit — end the calling goroutine at once (Go: runtime.Goexit), after
- * running the deferred calls of all its frames, innermost first.
+ * running the deferred calls of all its frames, innermost first. It is
+ * not a panic: goc_recover in those calls returns NULL, and a panic that
+ * one of them raises and another recovers does not stop the exit, as in
+ * Go since 1.14 (the frame that recovered it does not resume).
  * From the main goroutine the others go on, and when none is left the
  * process ends with "fatal error: no goroutines (main called goc_exit) -
  * deadlock!" and status 2, as in Go. On a thread that is not a goroutine

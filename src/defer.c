@@ -168,10 +168,18 @@ GOC_API int goc_call(goc_func fn, void *arg)
 	return goc__frame_call(goc__unwind_self(), fn, arg);
 }
 
+/* goc_exit's deferred calls. As in Go since 1.14, exiting is not a panic
+ * that a recovery can cancel: a panic raised by one of these calls and
+ * recovered by another resumes the exit, not the frame that recovered it
+ * (panic.c's panic_land calls goc_exit again, which goes on from the
+ * calls left). */
 void goc__unwind_exit(void)
 {
 	struct unwind *u = goc__unwind_self();
+	if (!u->exiting_depth && u->top)
+		u->exiting_depth = u->top->depth;
 	while (u->top)
 		goc__frame_end(u, u->top);
 	u->panic = NULL;
+	u->exiting_depth = 0;
 }

@@ -136,6 +136,8 @@ _Noreturn static void panic_land(struct unwind *u, struct frame *f)
 	bool base = goc__frame_is_thread_base(f);
 	while (u->panic && (base || u->panic->unwinding->depth >= f->depth))
 		u->panic = u->panic->link;
+	if (u->exiting_depth && f->depth <= u->exiting_depth)
+		goc_exit(); /* a frame goc_exit is ending: it goes on */
 	if (base) {
 		/* No goc_call to return to: the thread ends, as a goroutine
 		 * whose own frame recovered does. */

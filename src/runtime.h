@@ -184,6 +184,10 @@ struct panic;
 struct unwind {
 	struct frame *top;
 	struct panic *panic;
+	/* goc_exit is running the deferred calls of the frames up to this
+	 * depth (0: it is not); a panic recovered in one of them does not
+	 * stop it (defer.c, panic.c). */
+	uint32_t exiting_depth;
 };
 
 struct g {

@@ -468,7 +468,7 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->id = s->id;
 	g->m = NULL;
 	g->param = NULL;
-	g->unwind = (struct unwind){NULL, NULL};
+	g->unwind = (struct unwind){NULL, NULL, 0};
 	g->select_done = 0;
 	g->lockedm = NULL;
 	g->lock_count = 0;

@@ -420,6 +420,75 @@ static int goc_exit_runs_the_deferred_calls_of_every_frame(void)
 	return 0;
 }
 
+/* Exiting is not a panic that a recovery cancels (Go 1.14's Goexit): a
+ * panic raised by a deferred call that goc_exit runs, and recovered by
+ * another, lets the exit go on; the frame that recovered it does not
+ * resume. */
+static void panic_in_exit(void *arg)
+{
+	(void)arg;
+	note('p');
+	goc_panic("during the exit");
+}
+
+static void exits_with_a_panicking_deferred_call(void *arg)
+{
+	(void)arg;
+	goc_defer(recover_and_keep, NULL);
+	goc_defer(panic_in_exit, NULL);
+	goc_exit();
+}
+
+static void goroutine_whose_exit_panics(void *arg)
+{
+	(void)arg;
+	goc_defer(done_and_log, LETTER('o'));
+	goc_defer(log_letter, LETTER('x'));
+	if (goc_call(exits_with_a_panicking_deferred_call, NULL))
+		note('1');
+	note('!');
+}
+
+static int goc_exit_goes_on_after_a_recovered_panic(void)
+{
+	goc_wg_add(&goroutine_done, 1);
+	spawn(goroutine_whose_exit_panics, NULL);
+	goc_wg_wait(&goroutine_done);
+	expect_trail("pRxo");
+	expect(strcmp(recovered_copy, "during the exit") == 0, "recovered \"%.100s\"",
+	       recovered_copy);
+	wait_others_done();
+	return 0;
+}
+
+/* A deferred call of the exit that recovers a panic of its own returns as
+ * usual, and the exit goes on. */
+static void recovers_its_own_panic(void *arg)
+{
+	(void)arg;
+	goc_defer(recover_and_keep, NULL);
+	goc_panic("own");
+}
+
+static void goroutine_whose_deferred_call_recovers(void *arg)
+{
+	(void)arg;
+	goc_defer(done_and_log, LETTER('o'));
+	goc_defer(recovers_its_own_panic, NULL);
+	goc_exit();
+}
+
+static int goc_exit_runs_a_deferred_call_that_recovers_its_own_panic(void)
+{
+	goc_wg_add(&goroutine_done, 1);
+	spawn(goroutine_whose_deferred_call_recovers, NULL);
+	goc_wg_wait(&goroutine_done);
+	expect_trail("Ro");
+	expect(strcmp(recovered_copy, "own") == 0, "recovered \"%.100s\"",
+	       recovered_copy);
+	return 0;
+}
+
 static void print_deferred(void *arg) { printf("deferred %s\n", (const char *)arg); }
 
 static int goc_exit_in_main_runs_its_deferred_calls(void)
@@ -838,6 +907,8 @@ static const struct test_case cases[] = {
 	CASE(recover_in_the_main_goroutine_frame_exits_0, .status = 0,
              .out = "recovered: in main\n"),
 	CASE(goc_exit_runs_the_deferred_calls_of_every_frame),
+	CASE(goc_exit_goes_on_after_a_recovered_panic),
+	CASE(goc_exit_runs_a_deferred_call_that_recovers_its_own_panic),
 	CASE(goc_exit_in_main_runs_its_deferred_calls, .status = 2,
              .out = "deferred main\n",
              .err_line =
