@@ -329,6 +329,8 @@ struct start {
 	const struct ctx_regs *regs; /* NULL: g->sp */
 	bool exact;                  /* regs->pc is a signal's pc */
 	bool keep_api;               /* show the goc_ call it is in (a panic) */
+	bool thread;                 /* without a goroutine, regs are this
+	                              * thread's (a panic on a plain thread) */
 };
 
 static void print_goroutine(struct g *g, const struct start *st)
@@ -362,6 +364,27 @@ static void print_goroutine(struct g *g, const struct start *st)
 	print_created_by(g);
 }
 
+/* A panic on a thread that is not a goroutine: its own frames, under a
+ * header that names the thread (Go has no such threads to name). */
+static void print_thread(const struct start *st)
+{
+	struct line l = {.n = 0};
+	put(&l, "thread ");
+	put_int(&l, goc__os_thread_id());
+	put(&l, " [running, not a goroutine]:");
+	end_line(&l);
+	void *lo;
+	size_t size;
+	if (!goc__os_thread_stack(&lo, &size)) {
+		goc__os_write_err("\tstack unavailable\n");
+		return;
+	}
+	struct mem_range stack = {(uintptr_t)lo, (uintptr_t)lo + size};
+	uintptr_t pcs[MAX_FRAMES];
+	int n = goc__unwind(st->regs, &stack, 1, pcs, MAX_FRAMES);
+	print_frames(pcs, n, st->exact, show_runtime, st->keep_api);
+}
+
 /* ---- which goroutines ---- */
 
 struct others {
@@ -387,6 +410,9 @@ static void print_goroutines(struct g *cur, const struct start *st, bool all)
 	if (cur && cur->id != 0) {
 		print_goroutine(cur, st);
 		o.any = true;
+	} else if (!cur && st && st->thread) {
+		print_thread(st);
+		o.any = true;
 	}
 	if (all)
 		goc__allg_each(print_other, &o);
@@ -408,11 +434,11 @@ static void print_job(void *arg)
 
 /* Print from the caller's own registers (a function, not inlined: its
  * frame must live while the printing stack reads the caller's). */
-static __attribute__((noinline)) void print_here(bool all)
+static __attribute__((noinline)) void print_here(bool all, bool thread)
 {
 	struct ctx_regs regs;
 	ctx_regs_here(&regs);
-	struct job j = {goc__getg(), {&regs, false, true}, all};
+	struct job j = {goc__getg(), {&regs, false, true, thread}, all};
 	run_on_print_stack(print_job, &j);
 }
 
@@ -421,7 +447,7 @@ void goc__dump_goroutines(void)
 	enum level level = traceback_level();
 	if (level == LEVEL_NONE || !print_begin(level))
 		return;
-	print_here(true);
+	print_here(true, false);
 	if (level == LEVEL_CRASH)
 		goc__os_crash();
 }
@@ -435,7 +461,7 @@ void goc__traceback_panic(void)
 	enum level level = traceback_level();
 	if (level == LEVEL_NONE || !print_begin(level))
 		return;
-	print_here(level >= LEVEL_ALL);
+	print_here(level >= LEVEL_ALL, true);
 	if (level == LEVEL_CRASH)
 		goc__os_crash();
 }
@@ -447,7 +473,7 @@ void goc__traceback_panic_at(void *ucontext)
 		return;
 	struct ctx_regs regs;
 	goc__ctx_regs_signal(ucontext, &regs);
-	struct job j = {goc__getg(), {&regs, true, false}, level >= LEVEL_ALL};
+	struct job j = {goc__getg(), {&regs, true, false, false}, level >= LEVEL_ALL};
 	run_on_print_stack(print_job, &j);
 	if (level == LEVEL_CRASH)
 		goc__os_crash();
@@ -465,7 +491,7 @@ _Noreturn void goc__traceback_quit(void)
 		_exit(2);
 	goc__os_write_err("SIGQUIT: quit\n\n");
 	if (level != LEVEL_NONE) {
-		struct job j = {quit_g, {&quit_regs, true, false}, true};
+		struct job j = {quit_g, {&quit_regs, true, false, false}, true};
 		run_on_print_stack(print_job, &j);
 	}
 	if (level == LEVEL_CRASH)

@@ -58,6 +58,9 @@ _Noreturn void test_fail_at(const char *file, int line, const char *fmt, ...)
  * anew on every call, on the thread that makes it. */
 __attribute__((noinline)) int test_errno(void) { return errno; }
 
+/* A newline inside an announced text, which travels as one line. */
+#define NEWLINE_IN_RECORD '\x01'
+
 static void announce(char kind, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -66,6 +69,9 @@ static void announce(char kind, const char *fmt, va_list ap)
 	if (n < 0)
 		return;
 	size_t len = 1 + ((size_t)n < sizeof buf - 2 ? (size_t)n : sizeof buf - 3);
+	for (size_t i = 1; i < len; i++) /* one record per line: see judge */
+		if (buf[i] == '\n')
+			buf[i] = NEWLINE_IN_RECORD;
 	buf[len++] = '\n';
 	if (report_fd >= 0 && write(report_fd, buf, len) < 0)
 		_exit(TEST_FAILED);
@@ -394,6 +400,8 @@ static const char *judge(const struct test_case *c, const struct outcome *o, cha
 		char want[1024];
 		snprintf(want, sizeof want, "%.*s", (int)(len > 0 ? len - 1 : 0),
 		         r + 1);
+		for (char *c = want; (c = strchr(c, NEWLINE_IN_RECORD)) != NULL;)
+			*c = '\n';
 		switch (r[0]) {
 		case 'L':
 			if (strcmp(first_line(o->err.s, line, sizeof line), want)) {
