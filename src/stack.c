@@ -339,8 +339,10 @@ void goc__stack_free(struct p *p, struct g *g)
 
 void goc__stack_cache_flush(struct p *p) { goc__cache_flush(&p->stacks, &global.pool); }
 
-/* Zeros from lo for n bytes (n a multiple of 8)? */
-static bool all_zero(const char *lo, size_t n)
+/* Zeros from lo for n bytes (n a multiple of 8)? The region may hold an
+ * overflowing goroutine's frames, which the sanitizers would report. */
+__attribute__((no_sanitize("address", "thread"))) static bool all_zero(const char *lo,
+                                                                       size_t n)
 {
 	uint64_t any = 0;
 	for (const volatile uint64_t *w = (const void *)lo; n; n -= 8)

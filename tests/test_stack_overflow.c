@@ -73,13 +73,13 @@ static int overflow_reports_a_size_rounded_up_to_pages_with_mprotect_guard(void)
 }
 
 /* Under a canary guard an overflow writes into the neighbours' slots
- * before anything can stop it: ThreadSanitizer reports that as the race
- * it is; and under qemu, whose mappings of the guest lie side by side,
+ * before anything can stop it: the sanitizers report that as the
+ * underflow or race it is; and under qemu, whose mappings of the guest lie side by side,
  * unbounded recursion runs on from the stacks into the runtime's own
  * memory before it faults. */
 static void skip_unguarded_overflow(void)
 {
-	if (TEST_TSAN || TEST_EMULATED)
+	if (TEST_SANITIZED || TEST_EMULATED)
 		skip("the overflow writes past its slot unchecked (see above)");
 }
 
