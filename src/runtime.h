@@ -649,6 +649,7 @@ void goc__stack_free(struct p *p, struct g *g) GOC_HIDDEN;
 void goc__stack_cache_flush(struct p *p) GOC_HIDDEN;
 size_t goc__stack_round(size_t size) GOC_HIDDEN;
 bool goc__stack_guard_dirty(struct g *g) GOC_HIDDEN;
+bool goc__stack_canaries_used(void) GOC_HIDDEN;
 bool goc__stack_guard_hit(struct g *g, void *addr) GOC_HIDDEN;
 /* fn(g, arg) for the struct g of every slot ever handed out (allg.c). */
 void goc__stack_each(void (*fn)(struct g *g, void *arg), void *arg) GOC_HIDDEN;

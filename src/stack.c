@@ -168,6 +168,10 @@ static void guard_choose_locked(void)
 		fprintf(stderr, "goc: stack guard: %s\n", guard_names[global.kind]);
 }
 
+/* Set once a slot has only a canary: the fault path's scan is needed from
+ * then on (signal.c), and never before. */
+static bool canaries_used;
+
 /* Protect the guard region of a fresh slot without touching the stack
  * itself; under global.lock. Returns SLOT_FRESH, or SLOT_FRESH_CANARY when
  * only a canary can guard it. */
@@ -182,8 +186,11 @@ static uint8_t guard_install_locked(char *slot)
 		return SLOT_FRESH;
 	}
 	global.kind = GUARD_CANARY;
+	store_relaxed(&canaries_used, true);
 	return SLOT_FRESH_CANARY;
 }
+
+bool goc__stack_canaries_used(void) { return load_relaxed(&canaries_used); }
 
 void goc__stack_init_fresh(struct g *g, size_t size, uint8_t fresh)
 {
@@ -354,11 +361,13 @@ __attribute__((no_sanitize("address", "thread"))) static bool all_zero(const cha
  * written its guard region (a canary slot's)? Its struct g may have been
  * overwritten by another goroutine's overflow, so its fields count only
  * if they describe the slot the struct sits in. */
-bool goc__stack_guard_dirty(struct g *g)
+__attribute__((no_sanitize("thread"))) bool goc__stack_guard_dirty(struct g *g)
 {
-	size_t size = load_relaxed(&g->stack_size);
-	char *lo = load_relaxed(&g->stack_lo);
-	if (!load_relaxed(&g->canary) || size < GOC_STACK_MIN ||
+	/* Plain reads, which no_sanitize leaves uninstrumented (atomics it
+	 * would still check). */
+	size_t size = *(volatile size_t *)&g->stack_size;
+	char *lo = *(char *volatile *)&g->stack_lo;
+	if (!*(volatile uint8_t *)&g->canary || size < GOC_STACK_MIN ||
 	    size > (size_t)1 << 40 || lo != slot_top(g) - size)
 		return false;
 	return !all_zero(lo - GUARD_SIZE, GUARD_SIZE);
