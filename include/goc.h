@@ -657,7 +657,8 @@ void goc_unlock_thread(void);
  * calls work, and in goc-gc allocation and collection. What would wait
  * for good ends the child with status 2 instead of hanging: when no
  * goroutine is left to run (it waits on one that fork left behind, or
- * sleeps), "fatal error: no goroutine can run in a child of fork() …";
+ * sleeps), or a thread that is not a goroutine waits in goc, "fatal
+ * error: no goroutine can run in a child of fork() …";
  * when a goc lock stays taken for a second, "fatal error: a goc lock is
  * held by a thread that fork() did not copy …".
  */

@@ -10,15 +10,17 @@
  * the two ways of breaking it that would hang loud instead:
  *
  *  - the one M left finds no goroutine to run and would sleep
- *    (goc__stopm): no other thread is left to hand it one;
+ *    (goc__stopm): no other thread is left to hand it one; or a plain
+ *    thread (not a goroutine) would wait (sched.c's thread_park): the
+ *    Ms that would run its wakers are gone;
  *  - a goc spin lock stays taken for a second (goc__spin_lock_slow): a
  *    thread that fork did not copy holds it.
  *
- * Either ends the child with a fatal error and status 2. What the child
+ * Each ends the child with a fatal error and status 2. What the child
  * can still do: run the forking goroutine on, start goroutines that run
  * when it waits, use channels among them, and allocate and collect in
- * goc-gc. The flag costs nothing on a hot path: only those two slow
- * paths read it.
+ * goc-gc. The flag costs nothing on a hot path: only those slow paths
+ * read it.
  */
 #include "runtime.h"
 

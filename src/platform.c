@@ -33,7 +33,7 @@ static void held_for_good(int64_t *since)
 void goc__spin_lock_slow(spinlock *l)
 {
 	int64_t since = 0;
-	for (int i = 0;; i++) {
+	for (unsigned i = 0;; i++) {
 		if (load_relaxed(&l->held) == 0 && xchg(&l->held, 1) == 0)
 			return;
 		if (i < 64) {

@@ -250,6 +250,8 @@ struct g *goc__waiter_self(void)
  * dips below zero for a moment, which only makes the detector wait. */
 static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 {
+	if (unlikely(goc__forked_child)) /* no M of ours is left to wake it */
+		goc__fork_child_stuck(false);
 	if (unlock)
 		unlock(arg);
 	add_fetch(&goc__sched.nthread_blocked, 1);

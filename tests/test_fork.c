@@ -139,6 +139,29 @@ static int a_child_taking_a_lock_a_lost_thread_holds_ends(void)
 	return 0;
 }
 
+/* A thread that is not a goroutine (here main, with the runtime started
+ * by a goc_go) waits in goc in the child: no M is left to run a waker. */
+static goc_chan *nobody_sends;
+
+static void receive_in_the_child(void)
+{
+	int v;
+	goc_chan_recv(nobody_sends, &v);
+}
+
+static void nothing(void *arg) { (void)arg; }
+
+static int a_plain_thread_waiting_in_the_child_ends(void)
+{
+	skip_under_tsan();
+	nobody_sends = goc_chan_make(sizeof(int), 0);
+	expect(nobody_sends != NULL, "goc_chan_make failed");
+	expect_eq(goc_go(nothing, NULL), 0); /* starts the runtime */
+	struct child c = fork_child(receive_in_the_child);
+	expect_fatal(&c, CHILD_WAITS_ON_A_LOST_THREAD);
+	return 0;
+}
+
 /* ---- what still works ---- */
 
 static void add_one(void *arg)
@@ -198,6 +221,7 @@ static const struct test_case cases[] = {
 	CASE(a_child_waiting_on_a_goroutine_fork_left_ends),
 	CASE(a_child_that_sleeps_ends),
 	CASE(a_child_taking_a_lock_a_lost_thread_holds_ends),
+	PLAIN_CASE(a_plain_thread_waiting_in_the_child_ends),
 	CASE(a_child_runs_goroutines_it_starts),
 	CASE(a_child_may_exec),
 };
