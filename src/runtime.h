@@ -662,10 +662,9 @@ void goc__stack_each_stopped(void (*fn)(struct g *g, char *lo, char *hi, void *a
 
 void goc__signal_init(void) GOC_HIDDEN;
 void goc__signal_thread_init(struct m *m) GOC_HIDDEN;
+/* Report g's stack overflow and exit 2 (or a running goroutine's whose
+ * overflow g suffered, under a canary guard). */
 _Noreturn void goc__stack_overflow(struct g *g) GOC_HIDDEN;
-/* suspect's canary guard was found written: report the overflow of the
- * running goroutine that wrote it, which may be another one above it. */
-_Noreturn void goc__stack_overflow_seen(struct g *suspect) GOC_HIDDEN;
 /* Before a fatal error: an overflow under a canary guard corrupts what
  * the runtime then trips on; report the overflow instead, if there is
  * one. */

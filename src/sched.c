@@ -102,7 +102,7 @@ static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
 {
 	/* No guard page stops cur: has it run past its stack? (stack.c) */
 	if (unlikely(cur->canary) && (char *)__builtin_frame_address(0) < cur->stack_lo)
-		goc__stack_overflow_seen(cur);
+		goc__stack_overflow(cur);
 	m->after = after;
 	m->after_g = cur;
 	m->after_arg = arg;

@@ -23,39 +23,6 @@
 
 #define ALTSTACK_SIZE GOC_ALTSTACK_SIZE
 
-_Noreturn void goc__stack_overflow(struct g *g)
-{
-	/* One report: under a canary guard the culprit's thread and a
-	 * victim's may find the same overflow at once. The first ends the
-	 * process; the others wait for that. No signal may stop the first
-	 * on the way (a preemption would wait for a processor for good). */
-	static uint32_t reporting;
-	goc__os_signal_block_all();
-	if (xchg(&reporting, 1))
-		for (;;)
-			pause();
-	char id[24], size[24];
-	goc__os_write_err("goroutine ");
-	goc__os_write_err(goc__fmt_int(id, g->id));
-	goc__os_write_err(": stack overflow (stack size ");
-	goc__os_write_err(goc__fmt_int(size, (int64_t)g->stack_size));
-	goc__os_write_err(")\n");
-	_exit(2);
-}
-
-/* A frame bigger than the guard jumps over it: its first access faults
- * (or lands) below the guard, in a neighbouring slot or unmapped space.
- * The stack pointer then sits below the stack, which it never does
- * otherwise: an overflow too, up to this far below (farther, the stack
- * pointer is not a frame's but garbage). */
-#define FRAME_REACH ((uintptr_t)64 << 20)
-
-static bool sp_below_stack(struct g *g, void *sp)
-{
-	uintptr_t lo = (uintptr_t)g->stack_lo, s = (uintptr_t)sp;
-	return s && s < lo && lo - s <= FRAME_REACH;
-}
-
 /* A canary guard (stack.c) stops nothing: a goroutine that overflows
  * runs on down through its neighbours' slots, and the first fault may
  * come on another thread, in a neighbour whose stack or saved context it
@@ -81,6 +48,44 @@ overflowed_elsewhere(void)
 	return culprit;
 }
 
+/* g ran off its stack, or a running goroutine did before it (the first
+ * found at a fault may be a victim: see above). */
+_Noreturn void goc__stack_overflow(struct g *g)
+{
+	/* One report: under a canary guard the culprit's thread and a
+	 * victim's may find the same overflow at once. The first ends the
+	 * process; the others wait for that. No signal may stop the first
+	 * on the way (a preemption would wait for a processor for good). */
+	static uint32_t reporting;
+	goc__os_signal_block_all();
+	if (xchg(&reporting, 1))
+		for (;;)
+			pause();
+	struct g *culprit = overflowed_elsewhere();
+	if (culprit)
+		g = culprit;
+	char id[24], size[24];
+	goc__os_write_err("goroutine ");
+	goc__os_write_err(goc__fmt_int(id, g->id));
+	goc__os_write_err(": stack overflow (stack size ");
+	goc__os_write_err(goc__fmt_int(size, (int64_t)g->stack_size));
+	goc__os_write_err(")\n");
+	_exit(2);
+}
+
+/* A frame bigger than the guard jumps over it: its first access faults
+ * (or lands) below the guard, in a neighbouring slot or unmapped space.
+ * The stack pointer then sits below the stack, which it never does
+ * otherwise: an overflow too, up to this far below (farther, the stack
+ * pointer is not a frame's but garbage). */
+#define FRAME_REACH ((uintptr_t)64 << 20)
+
+static bool sp_below_stack(struct g *g, void *sp)
+{
+	uintptr_t lo = (uintptr_t)g->stack_lo, s = (uintptr_t)sp;
+	return s && s < lo && lo - s <= FRAME_REACH;
+}
+
 void goc__stack_overflow_if_any(void)
 {
 	struct g *culprit = overflowed_elsewhere();
@@ -88,23 +93,13 @@ void goc__stack_overflow_if_any(void)
 		goc__stack_overflow(culprit);
 }
 
-_Noreturn void goc__stack_overflow_seen(struct g *suspect)
-{
-	struct g *culprit = overflowed_elsewhere();
-	goc__stack_overflow(culprit > suspect ? culprit : suspect);
-}
-
 static void on_fault(struct os_fault *f)
 {
 	struct m *m = goc__getm();
 	struct g *g = m ? m->curg : NULL;
-	if (g && goc__stack_guard_hit(g, f->addr))
+	if (g && (goc__stack_guard_hit(g, f->addr) || sp_below_stack(g, f->sp)))
 		goc__stack_overflow(g);
-	struct g *culprit = overflowed_elsewhere();
-	if (culprit)
-		goc__stack_overflow(culprit);
-	if (g && sp_below_stack(g, f->sp))
-		goc__stack_overflow(g);
+	goc__stack_overflow_if_any(); /* this goroutine may be its victim */
 	if (g && goc__sigpanic_inject(g, f))
 		return; /* the goroutine resumes in a runtime-error panic */
 	goc__os_signal_fault_restore(f->sig);

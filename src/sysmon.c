@@ -49,12 +49,17 @@ static bool woken_work_waits(void)
 /* Whether any goroutine waits that p's thread could run instead: on p
  * (its deque, runnext, a due timer) or on the global queue (preempted
  * goroutines included: they wait their turn). */
-static bool others_wait(struct p *p, int64_t now)
+static bool timer_due(struct p *p, int64_t now)
 {
 	int64_t first = load_relaxed(&p->timers.first);
+	return first != 0 && first <= now;
+}
+
+static bool others_wait(struct p *p, int64_t now)
+{
 	return load_relaxed(&goc__sched.gq_size) > 0 ||
 	       load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top) ||
-	       load_relaxed(&p->runnext) != NULL || (first != 0 && first <= now);
+	       load_relaxed(&p->runnext) != NULL || timer_due(p, now);
 }
 
 /* A goroutine that has run PREEMPT_AFTER without its P scheduling gives
@@ -77,8 +82,7 @@ static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
 		return others_wait(p, now);
 	if (stuck_for < PREEMPT_FOR_WAKE)
 		return false;
-	int64_t first = load_relaxed(&p->timers.first);
-	return (first != 0 && first <= now) || load_relaxed(&p->runnext) != NULL ||
+	return timer_due(p, now) || load_relaxed(&p->runnext) != NULL ||
 	       woken_work_waits();
 }
 

@@ -280,6 +280,15 @@ static void print_frames(const uintptr_t *pcs, int n, bool exact, bool all,
 	}
 }
 
+/* The frames of the stack in [stack.lo, stack.hi) from registers r. */
+static void print_stack(const struct ctx_regs *r, struct mem_range stack, bool exact,
+                        bool keep_api)
+{
+	uintptr_t pcs[MAX_FRAMES];
+	int n = goc__unwind(r, &stack, 1, pcs, MAX_FRAMES);
+	print_frames(pcs, n, exact, show_runtime, keep_api);
+}
+
 static void print_header(struct g *g)
 {
 	struct line l = {.n = 0};
@@ -354,9 +363,7 @@ static void print_goroutine(struct g *g, const struct start *st)
 	}
 	if (r) {
 		struct mem_range stack = {(uintptr_t)g->stack_lo, (uintptr_t)g};
-		uintptr_t pcs[MAX_FRAMES];
-		int n = goc__unwind(r, &stack, 1, pcs, MAX_FRAMES);
-		print_frames(pcs, n, exact, show_runtime, st && st->keep_api);
+		print_stack(r, stack, exact, st && st->keep_api);
 	} else {
 		goc__os_write_err(
 			"\tgoroutine running on other thread; stack unavailable\n");
@@ -380,9 +387,7 @@ static void print_thread(const struct start *st)
 		return;
 	}
 	struct mem_range stack = {(uintptr_t)lo, (uintptr_t)lo + size};
-	uintptr_t pcs[MAX_FRAMES];
-	int n = goc__unwind(st->regs, &stack, 1, pcs, MAX_FRAMES);
-	print_frames(pcs, n, st->exact, show_runtime, st->keep_api);
+	print_stack(st->regs, stack, st->exact, st->keep_api);
 }
 
 /* ---- which goroutines ---- */
