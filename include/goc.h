@@ -28,7 +28,11 @@
  *    frames), crash (all, then abort with a core). The deadlock error
  *    prints every goroutine; SIGQUIT prints "SIGQUIT: quit", a blank line
  *    and every goroutine, and exits with status 2 (unless the program set
- *    its own SIGQUIT disposition before goc started).
+ *    its own SIGQUIT disposition before goc started). With libdw, the
+ *    dying process symbolises its frames in a child process of its own
+ *    (no SIGCHLD), so a lock the crash left held (malloc's) cannot hang
+ *    it; if that child cannot finish within 5 s, frames print with
+ *    function names and "\tobject+0xoff" instead.
  *  - Durations are int64_t nanoseconds.
  *  - errno is per thread, and a goroutine that waited may resume on
  *    another one: goc sets errno on the thread a call returns on. glibc

@@ -625,14 +625,19 @@ void goc__dump_goroutines(void) GOC_HIDDEN;
 void goc__traceback_panic(void) GOC_HIDDEN;
 /* The same, for a fault turned into a panic while still in the signal
  * handler: the failing goroutine's frames start at the faulting
- * instruction of ucontext (the handler's third argument). It allocates
- * (the symboliser): a fault inside malloc could hang it. */
+ * instruction of ucontext (the handler's third argument). */
 void goc__traceback_panic_at(void *ucontext) GOC_HIDDEN;
 /* SIGQUIT's handler: the dump ("SIGQUIT: quit", every goroutine, the
  * interrupted one from the signal's context) is printed by sysmon, which
  * calls goc__traceback_quit; the process exits with status 2. */
 _Noreturn void goc__traceback_sigquit(void *ucontext) GOC_HIDDEN;
 _Noreturn void goc__traceback_quit(void) GOC_HIDDEN;
+/* print_apart.c: run print(arg), which writes to fd 2, in a copy of the
+ * process, whose locks may be held forever without hanging this one.
+ * True: it printed everything, now on fd 2. False (no copy could be
+ * made, or it stalled or died): nothing was printed; print in place,
+ * without allocating. */
+bool goc__print_apart(void (*print)(void *arg), void *arg) GOC_HIDDEN;
 
 /* leak_roots.c: in ASan builds, goroutine stacks are LeakSanitizer roots
  * at exit. Once, at start. */

@@ -38,8 +38,13 @@
  *
  * Printing runs on a stack of its own (1 MiB of address space, reserved
  * on first use): the symboliser needs tens of KiB, more than a signal
- * stack or an almost exhausted goroutine stack may have left.
+ * stack or an almost exhausted goroutine stack may have left. libdw's
+ * symboliser allocates, under a lock the dying thread may hold, so it
+ * runs in a copy of the process (print_apart.c); if that copy cannot
+ * finish, the traceback is printed here with frame pointers and
+ * object+offset, which allocate nothing.
  */
+#include "sanitizer.h"
 #include "unwind.h"
 
 #include <stdlib.h>
@@ -163,6 +168,17 @@ static void end_line(struct line *l)
 
 /* ---- frames ---- */
 
+/* The unwinder and symboliser: libdw's where the library has it, which
+ * allocates, and so runs only in a copy of the process (print_apart.c);
+ * the one that allocates nothing where that copy fails. */
+#ifdef GOC_UNWIND_DW
+static unwind_fn *unwind = goc__unwind_dw;
+static code_info_fn *code_info = goc__code_info_dw;
+#else
+static unwind_fn *unwind = goc__unwind_fp;
+static code_info_fn *code_info = goc__code_info_fp;
+#endif
+
 /* Where the goroutine's function was called from (sched.c's g_entry),
  * and below it the context's first frame (arch/). */
 void goc__ctx_trampoline(void) GOC_HIDDEN;
@@ -187,7 +203,7 @@ static bool is_runtime(const struct code_info *ci)
 #ifdef GOC_SHARED_LIBRARY
 	static struct code_info self;
 	if (!self.object)
-		goc__code_info((uintptr_t)goc__traceback_panic, false, &self);
+		code_info((uintptr_t)goc__traceback_panic, false, &self);
 	if (ci->object && self.object && strcmp(ci->object, self.object) == 0)
 		return true;
 #endif
@@ -254,7 +270,7 @@ static void print_frames(const uintptr_t *pcs, int n, bool exact, bool all,
 			end = i > 0 ? i - 1 : i; /* and sched.c's g_entry */
 			break;
 		}
-		goc__code_info(pcs[i], i > 0 || !exact, &ci[i]);
+		code_info(pcs[i], i > 0 || !exact, &ci[i]);
 	}
 	int start = 0;
 	if (!all) {
@@ -285,7 +301,7 @@ static void print_stack(const struct ctx_regs *r, struct mem_range stack, bool e
                         bool keep_api)
 {
 	uintptr_t pcs[MAX_FRAMES];
-	int n = goc__unwind(r, &stack, 1, pcs, MAX_FRAMES);
+	int n = unwind(r, &stack, 1, pcs, MAX_FRAMES);
 	print_frames(pcs, n, exact, show_runtime, keep_api);
 }
 
@@ -322,7 +338,7 @@ static void print_created_by(struct g *g)
 		return;
 	struct line l = {.n = 0};
 	struct code_info ci;
-	goc__code_info(g->creator_pc, true, &ci);
+	code_info(g->creator_pc, true, &ci);
 	put(&l, "created by ");
 	put_func(&l, ci.func);
 	if (g->creator_id) {
@@ -338,8 +354,9 @@ struct start {
 	const struct ctx_regs *regs; /* NULL: g->sp */
 	bool exact;                  /* regs->pc is a signal's pc */
 	bool keep_api;               /* show the goc_ call it is in (a panic) */
-	bool thread;                 /* without a goroutine, regs are this
-	                              * thread's (a panic on a plain thread) */
+	int thread_id;               /* without a goroutine: regs are this thread's (a
+	                * panic on a plain thread), read before printing
+	                * (print_apart.c's copy is another process) */
 };
 
 static void print_goroutine(struct g *g, const struct start *st)
@@ -377,7 +394,7 @@ static void print_thread(const struct start *st)
 {
 	struct line l = {.n = 0};
 	put(&l, "thread ");
-	put_int(&l, goc__os_thread_id());
+	put_int(&l, st->thread_id);
 	put(&l, " [running, not a goroutine]:");
 	end_line(&l);
 	void *lo;
@@ -415,7 +432,7 @@ static void print_goroutines(struct g *cur, const struct start *st, bool all)
 	if (cur && cur->id != 0) {
 		print_goroutine(cur, st);
 		o.any = true;
-	} else if (!cur && st && st->thread) {
+	} else if (!cur && st && st->thread_id) {
 		print_thread(st);
 		o.any = true;
 	}
@@ -437,14 +454,35 @@ static void print_job(void *arg)
 	print_goroutines(j->cur, &j->st, j->all);
 }
 
+#if defined(GOC_UNWIND_DW) && !defined(GOC_ASAN) && !defined(GOC_TSAN)
+#define PRINT_APART 1
+static void print_job_on_print_stack(void *arg) { run_on_print_stack(print_job, arg); }
+#endif
+
+/* Print j with libdw in a copy of the process, else in place without it.
+ * Under the sanitizers, whose runtimes a bare copy of the process would
+ * confuse, in place with libdw. */
+static void print_job_safely(struct job *j)
+{
+#ifdef PRINT_APART
+	if (goc__print_apart(print_job_on_print_stack, j))
+		return;
+	unwind = goc__unwind_fp;
+	code_info = goc__code_info_fp;
+#endif
+	run_on_print_stack(print_job, j);
+}
+
 /* Print from the caller's own registers (a function, not inlined: its
  * frame must live while the printing stack reads the caller's). */
 static __attribute__((noinline)) void print_here(bool all, bool thread)
 {
 	struct ctx_regs regs;
 	ctx_regs_here(&regs);
-	struct job j = {goc__getg(), {&regs, false, true, thread}, all};
-	run_on_print_stack(print_job, &j);
+	struct job j = {goc__getg(),
+	                {&regs, false, true, thread ? goc__os_thread_id() : 0},
+	                all};
+	print_job_safely(&j);
 }
 
 void goc__dump_goroutines(void)
@@ -479,7 +517,7 @@ void goc__traceback_panic_at(void *ucontext)
 	struct ctx_regs regs;
 	goc__ctx_regs_signal(ucontext, &regs);
 	struct job j = {goc__getg(), {&regs, true, false, false}, level >= LEVEL_ALL};
-	run_on_print_stack(print_job, &j);
+	print_job_safely(&j);
 	if (level == LEVEL_CRASH)
 		goc__os_crash();
 }
@@ -497,7 +535,7 @@ _Noreturn void goc__traceback_quit(void)
 	goc__os_write_err("SIGQUIT: quit\n\n");
 	if (level != LEVEL_NONE) {
 		struct job j = {quit_g, {&quit_regs, true, false, false}, true};
-		run_on_print_stack(print_job, &j);
+		print_job_safely(&j);
 	}
 	if (level == LEVEL_CRASH)
 		goc__os_crash();

@@ -1,21 +1,25 @@
 /*
  * unwind.h — the frames of a stack and the names of its code, for
- * tracebacks (traceback.c). Two implementations, chosen when the library
- * is configured (CMakeLists.txt):
+ * tracebacks (traceback.c). Two implementations:
  *
- *   unwind_dw.c  elfutils' libdw: unwinds through the CFI (.eh_frame,
- *                .debug_frame) of every object, so frames of code built
- *                without frame pointers are found too, and gives function
- *                names from the symbol tables and file:line from DWARF
- *                line tables (docs/design.md says why libdw);
- *   unwind_fp.c  without libdw: follows the frame-pointer chain and asks
- *                the dynamic linker for names (exported symbols only) and
- *                objects: tracebacks then show object+offset.
+ *   unwind_dw.c  elfutils' libdw, where the library was configured with
+ *                it (CMakeLists.txt defines GOC_UNWIND_DW): unwinds
+ *                through the CFI (.eh_frame, .debug_frame) of every
+ *                object, so frames of code built without frame pointers
+ *                are found too, and gives function names from the symbol
+ *                tables and file:line from DWARF line tables
+ *                (docs/design.md says why libdw). It allocates with
+ *                malloc, so a traceback uses it only in a process of its
+ *                own (print_apart.c);
+ *   unwind_fp.c  always built: follows the frame-pointer chain, names
+ *                functions from their objects' symbol tables
+ *                (elf_symbols.c) and places them as object+offset. It
+ *                allocates nothing: the answer where libdw cannot be
+ *                used.
  *
  * Memory is read only inside the ranges the caller names (the stack being
  * walked, the signal stack), so a corrupt or changing stack gives a short
- * traceback, never a fault. Nothing here takes a stdio lock; what libdw
- * allocates is discussed in unwind_dw.c.
+ * traceback, never a fault. Nothing here takes a stdio lock.
  */
 #ifndef GOC_UNWIND_H
 #define GOC_UNWIND_H
@@ -32,8 +36,8 @@ struct mem_range {
 
 /* Walk the stack whose registers are r: pcs[0] = r->pc, then the return
  * address of each caller, at most max. Returns how many. */
-int goc__unwind(const struct ctx_regs *r, const struct mem_range *ranges, int nranges,
-                uintptr_t *pcs, int max) GOC_HIDDEN;
+typedef int unwind_fn(const struct ctx_regs *r, const struct mem_range *ranges,
+                      int nranges, uintptr_t *pcs, int max);
 
 /* What is known of the code at an address. Strings live until exit. */
 struct code_info {
@@ -47,6 +51,21 @@ struct code_info {
 
 /* Describe pc; a return address (not the pc of a signal context) is
  * looked up one byte back, in the call it returns from. */
-void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci) GOC_HIDDEN;
+typedef void code_info_fn(uintptr_t pc, bool is_return, struct code_info *ci);
+
+/* elf_symbols.c: the function of map's object holding the address off
+ * (from the object's load bias), from its file's symbol table; NULL if
+ * unknown, else *start is the function's entry (from the bias). It
+ * allocates nothing. */
+struct link_map;
+const char *goc__elf_function(const struct link_map *map, uintptr_t off,
+                              uintptr_t *start) GOC_HIDDEN;
+
+unwind_fn goc__unwind_fp GOC_HIDDEN;
+code_info_fn goc__code_info_fp GOC_HIDDEN;
+#ifdef GOC_UNWIND_DW
+unwind_fn goc__unwind_dw GOC_HIDDEN;
+code_info_fn goc__code_info_dw GOC_HIDDEN;
+#endif
 
 #endif

@@ -14,14 +14,10 @@
  *
  * What libdw allocates: the session, the modules' ELF and DWARF data
  * (read lazily, per compilation unit) and a frame per step, all through
- * malloc. A traceback printed while the crashing thread holds malloc's
- * lock (a fault inside malloc, SIGQUIT arriving during one) could hang on
- * it. goc accepts that risk, documented in docs/design.md: preparing the
- * session ahead (at start, or in sysmon) would cost every program the
- * opening of all its objects, and file descriptors it does not expect,
- * for the sake of the rare dump interrupted inside malloc; and the lines
- * are read per compilation unit anyway, on the dying thread. Nothing
- * here touches stdio.
+ * malloc, whose lock the dying thread may hold (a fault inside malloc, a
+ * SIGQUIT arriving during one). So traceback.c calls this only in a
+ * child process (print_apart.c), where a lock held forever costs a
+ * timeout, not the traceback. Nothing here touches stdio.
  *
  * Callers serialise (traceback.c prints one traceback at a time), so the
  * one request below needs no lock.
@@ -167,8 +163,8 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	return DWARF_CB_OK;
 }
 
-int goc__unwind(const struct ctx_regs *r, const struct mem_range *ranges, int nranges,
-                uintptr_t *pcs, int max)
+int goc__unwind_dw(const struct ctx_regs *r, const struct mem_range *ranges,
+                   int nranges, uintptr_t *pcs, int max)
 {
 	if (max <= 0)
 		return 0;
@@ -215,7 +211,7 @@ static const char *line_by_units(Dwfl_Module *mod, Dwarf_Addr at, int *lineno)
 	return NULL;
 }
 
-void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci)
+void goc__code_info_dw(uintptr_t pc, bool is_return, struct code_info *ci)
 {
 	memset(ci, 0, sizeof *ci);
 	uintptr_t at = is_return && pc > 0 ? pc - 1 : pc;

@@ -1,14 +1,15 @@
 /*
  * unwind_fp.c — unwind.h without libdw: the frame-pointer chain, and the
- * dynamic linker's symbols.
+ * symbol tables of the objects.
  *
  * Every frame built with a frame pointer holds, at the frame pointer, the
  * caller's frame pointer and then the return address (x86-64 and
  * AArch64 alike). goc is built with frame pointers, so a goroutine's
  * stack can be walked through goc's frames and every frame of code built
  * the same way; a frame without one ends the walk early or skips a
- * caller. Names come from dladdr, which knows only exported symbols;
- * tracebacks show object+offset, which addr2line turns into file:line.
+ * caller. Names come from each object's symbol table (elf_symbols.c),
+ * else from dladdr (exported symbols only); tracebacks show
+ * object+offset, which addr2line turns into file:line.
  */
 #include "unwind.h"
 
@@ -24,8 +25,8 @@ static bool readable(const struct mem_range *ranges, int n, uintptr_t addr, size
 	return false;
 }
 
-int goc__unwind(const struct ctx_regs *r, const struct mem_range *ranges, int nranges,
-                uintptr_t *pcs, int max)
+int goc__unwind_fp(const struct ctx_regs *r, const struct mem_range *ranges,
+                   int nranges, uintptr_t *pcs, int max)
 {
 	if (max <= 0)
 		return 0;
@@ -44,7 +45,7 @@ int goc__unwind(const struct ctx_regs *r, const struct mem_range *ranges, int nr
 	return n;
 }
 
-void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci)
+void goc__code_info_fp(uintptr_t pc, bool is_return, struct code_info *ci)
 {
 	memset(ci, 0, sizeof *ci);
 	uintptr_t at = is_return && pc > 0 ? pc - 1 : pc;
@@ -53,8 +54,15 @@ void goc__code_info(uintptr_t pc, bool is_return, struct code_info *ci)
 	if (!dladdr1((void *)at, &info, (void **)&map, RTLD_DL_LINKMAP))
 		return;
 	ci->object = info.dli_fname;
-	if (map)
+	uintptr_t start;
+	if (map) {
 		ci->obj_off = pc - (uintptr_t)map->l_addr;
+		ci->func = goc__elf_function(map, at - (uintptr_t)map->l_addr, &start);
+		if (ci->func) {
+			ci->func_off = pc - (uintptr_t)map->l_addr - start;
+			return;
+		}
+	}
 	if (info.dli_sname) {
 		ci->func = info.dli_sname;
 		ci->func_off = pc - (uintptr_t)info.dli_saddr;

@@ -19,9 +19,11 @@
 #include "traceback_nodebug.h"
 #include "traceback_whitebox.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -249,6 +251,46 @@ static int scenario_fault(void)
 	return 0;
 }
 
+/* A fault while this thread holds malloc's lock: glibc's malloc_stats
+ * writes to stderr under the lock of the main arena, and this stderr's
+ * writer faults. A symboliser that allocated on this thread would wait
+ * for that lock forever. */
+NOINLINE static ssize_t write_and_fault(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie, (void)buf;
+	fault_here();
+	KEEP_FRAME();
+	return (ssize_t)n;
+}
+
+static int scenario_fault_holding_malloc_lock(void)
+{
+	cookie_io_functions_t io = {.write = write_and_fault};
+	FILE *faulting = fopencookie(NULL, "w", io);
+	expect(faulting != NULL, "fopencookie failed");
+	setvbuf(faulting, NULL, _IONBF, 0);
+	stderr = faulting;
+	malloc_stats();
+	KEEP_FRAME();
+	return 0;
+}
+
+/* A program that handles SIGCHLD: printing a traceback (in a child
+ * process, print_apart.c) must not send it one. */
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	static const char said[] = "SIGCHLD reached the program\n";
+	(void)!write(2, said, sizeof said - 1);
+}
+
+static int scenario_panic_with_sigchld_handler(void)
+{
+	signal(SIGCHLD, on_sigchld);
+	panic_here();
+	return 0;
+}
+
 /* A panic under a frame without line information. */
 NOINLINE static int panic_with_arg(int arg)
 {
@@ -305,6 +347,8 @@ static const struct {
 	{"long_wait", scenario_long_wait},
 	{"fault", scenario_fault},
 	{"preempted", scenario_preempted},
+	{"fault_holding_malloc_lock", scenario_fault_holding_malloc_lock},
+	{"panic_with_sigchld_handler", scenario_panic_with_sigchld_handler},
 };
 
 static int scenario_fn;
@@ -724,6 +768,26 @@ static int frames_without_line_information_show_object_and_offset(void)
 	return 0;
 }
 
+static int a_fault_while_malloc_is_locked_still_prints_its_traceback(void)
+{
+	run_scenario("fault_holding_malloc_lock", NULL);
+	expect_exit_status(2);
+	expect_line("panic: runtime error: invalid memory address or nil pointer "
+	            "dereference.*");
+	expect_block("goroutine 1 \\[running\\]:", "[^\t].*\\(\\.\\.\\.\\)", "\t.+");
+	expect_line("fault_here\\(\\.\\.\\.\\)"); /* named even without libdw */
+	return 0;
+}
+
+static int printing_a_traceback_sends_the_program_no_sigchld(void)
+{
+	run_scenario("panic_with_sigchld_handler", NULL);
+	expect_exit_status(2);
+	expect_line("goroutine 1 \\[running\\]:");
+	expect(find_line("SIGCHLD reached the program") < 0, "the handler ran");
+	return 0;
+}
+
 static const struct test_case cases[] = {
 	PLAIN_CASE(panic_prints_the_failing_goroutine_only_by_default),
 	PLAIN_CASE(frames_end_with_the_goroutines_function),
@@ -739,6 +803,8 @@ static const struct test_case cases[] = {
 	PLAIN_CASE(created_by_without_goroutine_for_a_threads_goroutine),
 	PLAIN_CASE(frames_without_line_information_show_object_and_offset),
 	PLAIN_CASE(a_preempted_goroutines_frames_start_where_it_was_stopped),
+	PLAIN_CASE(a_fault_while_malloc_is_locked_still_prints_its_traceback),
+	PLAIN_CASE(printing_a_traceback_sends_the_program_no_sigchld),
 };
 
 int main(int argc, char **argv)
