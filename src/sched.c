@@ -304,13 +304,17 @@ bool goc__can_spin(int iter)
 	if (iter >= SPIN_ITERATIONS)
 		return false;
 	struct m *m = goc__getm();
-	if (!m || !m->p || !m->curg)
+	/* Read once: preemption may take the P meanwhile (preempt.c's
+	 * detach_p, from this thread's signal handler); a P is never freed,
+	 * so a look at the one we had is harmless. */
+	struct p *p = m ? load_relaxed(&m->p) : NULL;
+	if (!p || !m->curg)
 		return false;
 	int32_t procs = load_relaxed(&goc__sched.nprocs);
 	if (procs <= 1 || procs <= load_relaxed(&goc__sched.npidle) +
 	                                   load_relaxed(&goc__sched.nmspinning) + 1)
 		return false;
-	return goc__runq_empty(m->p);
+	return goc__runq_empty(p);
 }
 
 void goc__ready(struct g *g, bool next)

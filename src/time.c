@@ -171,7 +171,8 @@ struct p *goc__timer_home(void)
 {
 	runtime_ensure();
 	struct m *m = goc__getm();
-	return m && m->p ? m->p : goc__sched.allp[0];
+	struct p *p = m ? load_relaxed(&m->p) : NULL; /* once: see goc__can_spin */
+	return p ? p : goc__sched.allp[0];
 }
 
 /* Run a due timer's function. It may start goroutines, which then must
