@@ -31,8 +31,8 @@
  *    its own SIGQUIT disposition before goc started). With libdw, the
  *    dying process symbolises its frames in a child process of its own
  *    (no SIGCHLD), so a lock the crash left held (malloc's) cannot hang
- *    it; if that child cannot finish within 5 s, frames print with
- *    function names and "\tobject+0xoff" instead.
+ *    it; if that child cannot finish within 5 s, goc's own readers of
+ *    the symbol and line tables, which allocate nothing, print them.
  *  - Durations are int64_t nanoseconds.
  *  - errno is per thread, and a goroutine that waited may resume on
  *    another one: goc sets errno on the thread a call returns on. glibc

@@ -1,6 +1,7 @@
 /*
  * elf_symbols.c — the function an address is in, read from the symbol
- * table of its object file, without allocating.
+ * table of its object file, and the file's other sections (its DWARF line
+ * tables: dwarf_lines.c), without allocating.
  *
  * unwind_fp.c names frames where nothing may be allocated (print_apart.c
  * says why). Its other source of names, the dynamic linker, knows only
@@ -105,10 +106,9 @@ static const char *search(const struct mapped *m, const ElfW(Ehdr) * eh,
 	return NULL;
 }
 
-const char *goc__elf_function(const struct link_map *map, uintptr_t off,
-                              uintptr_t *start)
+/* The file's ELF header, if it is one this code reads. */
+static const ElfW(Ehdr) * header(const struct mapped *m)
 {
-	const struct mapped *m = object_file(map);
 	if (!m || !m->data || m->size < sizeof(ElfW(Ehdr)))
 		return NULL;
 	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)m->data;
@@ -116,6 +116,16 @@ const char *goc__elf_function(const struct link_map *map, uintptr_t off,
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shoff > m->size ||
 	    eh->e_shnum > (m->size - eh->e_shoff) / sizeof(ElfW(Shdr)))
+		return NULL;
+	return eh;
+}
+
+const char *goc__elf_function(const struct link_map *map, uintptr_t off,
+                              uintptr_t *start)
+{
+	const struct mapped *m = object_file(map);
+	const ElfW(Ehdr) *eh = header(m);
+	if (!eh)
 		return NULL;
 	static const uint32_t kinds[] = {SHT_SYMTAB, SHT_DYNSYM}; /* full table first */
 	for (size_t k = 0; k < 2; k++) {
@@ -126,6 +136,30 @@ const char *goc__elf_function(const struct link_map *map, uintptr_t off,
 			const char *name = search(m, eh, sh, off, start);
 			if (name)
 				return name;
+		}
+	}
+	return NULL;
+}
+
+const unsigned char *goc__elf_section(const struct link_map *map, const char *name,
+                                      size_t *size)
+{
+	const struct mapped *m = object_file(map);
+	const ElfW(Ehdr) *eh = header(m);
+	const ElfW(Shdr) *names = eh ? section(m, eh, eh->e_shstrndx) : NULL;
+	if (!names)
+		return NULL;
+	size_t len = strlen(name);
+	for (size_t i = 0; i < eh->e_shnum; i++) {
+		const ElfW(Shdr) *sh = section(m, eh, i);
+		if (!sh || sh->sh_type == SHT_NOBITS ||
+		    (sh->sh_flags & SHF_COMPRESSED) || sh->sh_name >= names->sh_size ||
+		    names->sh_size - sh->sh_name <= len)
+			continue;
+		if (memcmp(m->data + names->sh_offset + sh->sh_name, name, len + 1) ==
+		    0) {
+			*size = sh->sh_size;
+			return m->data + sh->sh_offset;
 		}
 	}
 	return NULL;

@@ -61,6 +61,16 @@ struct link_map;
 const char *goc__elf_function(const struct link_map *map, uintptr_t off,
                               uintptr_t *start) GOC_HIDDEN;
 
+/* elf_symbols.c: the contents of the section called name in the file of
+ * map's object; NULL if it has none (or only a compressed one). */
+const unsigned char *goc__elf_section(const struct link_map *map, const char *name,
+                                      size_t *size) GOC_HIDDEN;
+/* dwarf_lines.c: the source file and line of the code at off (from the
+ * load bias) of map's object, from its DWARF line table. It allocates
+ * nothing; the file name lives until exit. */
+bool goc__dwarf_line(const struct link_map *map, uintptr_t off, const char **file,
+                     int *line) GOC_HIDDEN;
+
 unwind_fn goc__unwind_fp GOC_HIDDEN;
 code_info_fn goc__code_info_fp GOC_HIDDEN;
 #ifdef GOC_UNWIND_DW

@@ -8,7 +8,8 @@
  * stack can be walked through goc's frames and every frame of code built
  * the same way; a frame without one ends the walk early or skips a
  * caller. Names come from each object's symbol table (elf_symbols.c),
- * else from dladdr (exported symbols only); tracebacks show
+ * else from dladdr (exported symbols only), and file:line from its DWARF
+ * line table (dwarf_lines.c); without one, tracebacks show
  * object+offset, which addr2line turns into file:line.
  */
 #include "unwind.h"
@@ -25,6 +26,36 @@ static bool readable(const struct mem_range *ranges, int n, uintptr_t addr, size
 	return false;
 }
 
+/* On AArch64 a leaf function saves no frame record: stopped in one (a
+ * fault), the frame pointer is still its caller's, whose record holds the
+ * caller's own return address, and the caller is found only in the link
+ * register. Is that what r shows? Then the link register returns into
+ * another function than pc's, and not where the record says (a function
+ * that saved its record and has called since holds in it a return into
+ * itself). Returns that caller's return address, or 0. */
+static uintptr_t caller_in_link_register(const struct ctx_regs *r,
+                                         const struct mem_range *ranges, int nranges,
+                                         uintptr_t fp)
+{
+#ifdef CTX_DWARF_LR
+	uintptr_t lr = (uintptr_t)r->reg[CTX_DWARF_LR];
+	if (!(r->valid & (UINT64_C(1) << CTX_DWARF_LR)) || lr == 0)
+		return 0;
+	if (fp % 8 == 0 && readable(ranges, nranges, fp, 16) &&
+	    ((const uintptr_t *)fp)[1] == lr)
+		return 0;
+	struct code_info at, ret;
+	goc__code_info_fp((uintptr_t)r->pc, false, &at);
+	goc__code_info_fp(lr, true, &ret);
+	bool other = at.func && ret.func && at.func != ret.func &&
+	             strcmp(at.func, ret.func) != 0;
+	return other ? lr : 0;
+#else
+	(void)r, (void)ranges, (void)nranges, (void)fp;
+	return 0; /* x86-64: the return address is on the stack */
+#endif
+}
+
 int goc__unwind_fp(const struct ctx_regs *r, const struct mem_range *ranges,
                    int nranges, uintptr_t *pcs, int max)
 {
@@ -33,6 +64,9 @@ int goc__unwind_fp(const struct ctx_regs *r, const struct mem_range *ranges,
 	int n = 0;
 	pcs[n++] = (uintptr_t)r->pc;
 	uintptr_t fp = (uintptr_t)r->reg[CTX_DWARF_FP];
+	uintptr_t lr = caller_in_link_register(r, ranges, nranges, fp);
+	if (lr && n < max)
+		pcs[n++] = lr;
 	while (n < max && fp % 8 == 0 && readable(ranges, nranges, fp, 16)) {
 		const uintptr_t *rec = (const uintptr_t *)fp;
 		if (rec[1] == 0)
@@ -57,6 +91,9 @@ void goc__code_info_fp(uintptr_t pc, bool is_return, struct code_info *ci)
 	uintptr_t start;
 	if (map) {
 		ci->obj_off = pc - (uintptr_t)map->l_addr;
+		if (!goc__dwarf_line(map, at - (uintptr_t)map->l_addr, &ci->file,
+		                     &ci->line))
+			ci->file = NULL;
 		ci->func = goc__elf_function(map, at - (uintptr_t)map->l_addr, &start);
 		if (ci->func) {
 			ci->func_off = pc - (uintptr_t)map->l_addr - start;

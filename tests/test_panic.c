@@ -7,10 +7,6 @@
 
 #include <sys/syscall.h>
 
-#ifndef GOC_TEST_SYMBOLISED
-#define GOC_TEST_SYMBOLISED 0 /* names in tracebacks: libdw */
-#endif
-
 static int panic_in_main_prints_the_message_and_exits_2(void) { goc_panic("boom"); }
 
 static int panic_formats_its_message(void)
@@ -73,8 +69,7 @@ static void *panic_on_thread(void *arg)
 	(void)arg;
 	expect_stderr_has("thread %d [running, not a goroutine]:",
 	                  (int)syscall(SYS_gettid));
-	if (GOC_TEST_SYMBOLISED)
-		expect_stderr_has("panic_on_thread(...)");
+	expect_stderr_has("panic_on_thread(...)");
 	goc_panic("from a plain thread");
 }
 

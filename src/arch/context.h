@@ -36,6 +36,7 @@ void *goc__ctx_make(void *stack_top, void (*entry)(void *), void *arg) GOC_HIDDE
 #define CTX_DWARF_REGS 32 /* x0 .. x30, sp */
 #define CTX_DWARF_SP 31
 #define CTX_DWARF_FP 29
+#define CTX_DWARF_LR 30
 #define CTX_FRAME_WORDS 22
 #endif
 
