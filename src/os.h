@@ -93,6 +93,9 @@ _Noreturn void goc__os_thread_exit(void) GOC_HIDDEN;
 /* The calling thread's own stack: its lowest address and size. false
  * (and *lo, *size untouched) if the system cannot tell. */
 bool goc__os_thread_stack(void **lo, size_t *size) GOC_HIDDEN;
+/* The mapping that holds addr: [*lo, *hi). Read from /proc/self/maps
+ * with system calls alone, so it allocates nothing (tracebacks). */
+bool goc__os_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) GOC_HIDDEN;
 /* CPUs this process may run on (its affinity mask), else the CPUs
  * online; at least 1. */
 int goc__os_ncpu(void) GOC_HIDDEN;

@@ -165,6 +165,69 @@ bool goc__os_thread_stack(void **lo, size_t *size)
 	return true;
 }
 
+/* A hexadecimal number at *s, which moves past it. */
+static uintptr_t parse_hex(const char **s)
+{
+	uintptr_t v = 0;
+	for (;; (*s)++) {
+		char c = **s;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		                               : -1;
+		if (d < 0)
+			return v;
+		v = v * 16 + (uintptr_t)d;
+	}
+}
+
+/* Does the /proc/self/maps line at s ("lo-hi perms ...") hold addr? */
+static bool maps_line_holds(const char *s, uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+	uintptr_t a = parse_hex(&s);
+	if (*s++ != '-')
+		return false;
+	uintptr_t b = parse_hex(&s);
+	if (addr < a || addr >= b)
+		return false;
+	*lo = a;
+	*hi = b;
+	return true;
+}
+
+bool goc__os_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[4096];
+	size_t have = 0;
+	bool found = false;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			if ((found = maps_line_holds(line, addr, lo, hi)))
+				break;
+			line = nl + 1;
+		}
+		if (found)
+			break;
+		have -= (size_t)(line - buf); /* a line begun: keep it */
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0; /* no line is this long */
+	}
+	close(fd);
+	return found;
+}
+
 int goc__os_ncpu(void)
 {
 	cpu_set_t set;

@@ -397,13 +397,14 @@ static void print_thread(const struct start *st)
 	put_int(&l, st->thread_id);
 	put(&l, " [running, not a goroutine]:");
 	end_line(&l);
-	void *lo;
-	size_t size;
-	if (!goc__os_thread_stack(&lo, &size)) {
+	/* the mapping its stack pointer is in: pthread_getattr_np would
+	 * allocate */
+	struct mem_range stack;
+	if (!goc__os_mapping_of((uintptr_t)st->regs->reg[CTX_DWARF_SP], &stack.lo,
+	                        &stack.hi)) {
 		goc__os_write_err("\tstack unavailable\n");
 		return;
 	}
-	struct mem_range stack = {(uintptr_t)lo, (uintptr_t)lo + size};
 	print_stack(st->regs, stack, st->exact, st->keep_api);
 }
 
