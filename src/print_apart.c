@@ -17,8 +17,9 @@
  * child prints into a memory file; once it has finished, the parent
  * copies that to stderr. A child whose output stops growing for STALL
  * (it waits on a lock that nobody in it will release), or that dies, is
- * killed, and the caller prints in place without libdw: frame pointers
- * and the dynamic linker's names (unwind_fp.c), which allocate nothing.
+ * killed, and the caller prints in place without libdw: frame pointers,
+ * and goc's own readers of the symbol and line tables (unwind_fp.c),
+ * which allocate nothing.
  *
  * The child gets no exit signal (a SIGCHLD the program did not cause
  * could reach its handler) and dies with its parent thread. It never

@@ -41,8 +41,8 @@
  * stack or an almost exhausted goroutine stack may have left. libdw's
  * symboliser allocates, under a lock the dying thread may hold, so it
  * runs in a copy of the process (print_apart.c); if that copy cannot
- * finish, the traceback is printed here with frame pointers and
- * object+offset, which allocate nothing.
+ * finish, the traceback is printed here with frame pointers and goc's
+ * own readers of the symbol and line tables, which allocate nothing.
  */
 #include "sanitizer.h"
 #include "unwind.h"
@@ -354,9 +354,10 @@ struct start {
 	const struct ctx_regs *regs; /* NULL: g->sp */
 	bool exact;                  /* regs->pc is a signal's pc */
 	bool keep_api;               /* show the goc_ call it is in (a panic) */
-	int thread_id;               /* without a goroutine: regs are this thread's (a
-	                * panic on a plain thread), read before printing
-	                * (print_apart.c's copy is another process) */
+	/* Without a goroutine: the thread whose regs these are (a panic on a
+	 * plain thread), named before printing, since print_apart.c's copy
+	 * is another process; 0 otherwise. */
+	int thread_id;
 };
 
 static void print_goroutine(struct g *g, const struct start *st)
