@@ -26,6 +26,22 @@ static bool readable(const struct mem_range *ranges, int n, uintptr_t addr, size
 	return false;
 }
 
+#ifdef CTX_DWARF_LR
+/* The entry of the function holding the address at, from its object's
+ * symbol table; false if unknown. */
+static bool function_entry(uintptr_t at, uintptr_t *entry)
+{
+	Dl_info info;
+	struct link_map *map = NULL;
+	uintptr_t start;
+	if (!dladdr1((void *)at, &info, (void **)&map, RTLD_DL_LINKMAP) || !map ||
+	    !goc__elf_function(map, at - (uintptr_t)map->l_addr, &start))
+		return false;
+	*entry = (uintptr_t)map->l_addr + start;
+	return true;
+}
+#endif
+
 /* On AArch64 a leaf function saves no frame record: stopped in one (a
  * fault), the frame pointer is still its caller's, whose record holds the
  * caller's own return address, and the caller is found only in the link
@@ -44,11 +60,9 @@ static uintptr_t caller_in_link_register(const struct ctx_regs *r,
 	if (fp % 8 == 0 && readable(ranges, nranges, fp, 16) &&
 	    ((const uintptr_t *)fp)[1] == lr)
 		return 0;
-	struct code_info at, ret;
-	goc__code_info_fp((uintptr_t)r->pc, false, &at);
-	goc__code_info_fp(lr, true, &ret);
-	bool other = at.func && ret.func && at.func != ret.func &&
-	             strcmp(at.func, ret.func) != 0;
+	uintptr_t here, caller;
+	bool other = function_entry((uintptr_t)r->pc, &here) &&
+	             function_entry(lr - 1, &caller) && here != caller;
 	return other ? lr : 0;
 #else
 	(void)r, (void)ranges, (void)nranges, (void)fp;

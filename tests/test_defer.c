@@ -152,6 +152,13 @@ static void recover_and_keep(void *arg)
 	note(recovered_msg ? 'R' : 'n');
 }
 
+/* The last recover_and_keep recovered a panic with message want. */
+static void expect_recovered_message(const char *want)
+{
+	expect(strcmp(recovered_copy, want) == 0, "recovered \"%.100s\", want \"%s\"",
+	       recovered_copy, want);
+}
+
 static void (*volatile descend)(int depth);
 
 static void panics_through_c_frames(int depth)
@@ -193,8 +200,7 @@ static int panic_unwinds_frames_and_recover_stops_it(void)
 	expect_eq(goc_call(outer_frame, NULL), 1);
 	/* inner, middle, then outer's calls: p, the recovery, then o. */
 	expect_trail("impRo");
-	expect(strcmp(recovered_copy, "deep 42") == 0, "the message was \"%.80s\"",
-	       recovered_copy);
+	expect_recovered_message("deep 42");
 	return 0;
 }
 
@@ -306,8 +312,7 @@ static int a_panic_in_a_deferred_call_replaces_the_current_one(void)
 {
 	expect_eq(goc_call(panic_then_panic_in_deferred, NULL), 1);
 	expect_trail("aR");
-	expect(strcmp(recovered_copy, "second") == 0, "recovered \"%.80s\"",
-	       recovered_copy);
+	expect_recovered_message("second");
 	return 0;
 }
 
@@ -324,8 +329,7 @@ static void deferred_with_its_own_panic(void *arg)
 {
 	(void)arg;
 	expect_eq(goc_call(recovers_its_own, NULL), 1);
-	expect(strcmp(recovered_copy, "inner") == 0, "recovered \"%.80s\"",
-	       recovered_copy);
+	expect_recovered_message("inner");
 	recover_and_keep(NULL);
 }
 
@@ -340,8 +344,7 @@ static int an_older_panic_goes_on_after_a_newer_one_is_recovered(void)
 {
 	expect_eq(goc_call(outer_panic, NULL), 1);
 	expect_trail("RR");
-	expect(strcmp(recovered_copy, "outer") == 0, "recovered \"%.80s\"",
-	       recovered_copy);
+	expect_recovered_message("outer");
 	return 0;
 }
 
@@ -455,26 +458,18 @@ static int goc_exit_goes_on_after_a_recovered_panic(void)
 	spawn(goroutine_whose_exit_panics, NULL);
 	goc_wg_wait(&goroutine_done);
 	expect_trail("pRxo");
-	expect(strcmp(recovered_copy, "during the exit") == 0, "recovered \"%.100s\"",
-	       recovered_copy);
+	expect_recovered_message("during the exit");
 	wait_others_done();
 	return 0;
 }
 
 /* A deferred call of the exit that recovers a panic of its own returns as
  * usual, and the exit goes on. */
-static void recovers_its_own_panic(void *arg)
-{
-	(void)arg;
-	goc_defer(recover_and_keep, NULL);
-	goc_panic("own");
-}
-
 static void goroutine_whose_deferred_call_recovers(void *arg)
 {
 	(void)arg;
 	goc_defer(done_and_log, LETTER('o'));
-	goc_defer(recovers_its_own_panic, NULL);
+	goc_defer(recovers_its_own, NULL);
 	goc_exit();
 }
 
@@ -484,8 +479,7 @@ static int goc_exit_runs_a_deferred_call_that_recovers_its_own_panic(void)
 	spawn(goroutine_whose_deferred_call_recovers, NULL);
 	goc_wg_wait(&goroutine_done);
 	expect_trail("Ro");
-	expect(strcmp(recovered_copy, "own") == 0, "recovered \"%.100s\"",
-	       recovered_copy);
+	expect_recovered_message("inner");
 	return 0;
 }
 
@@ -582,8 +576,7 @@ static void expect_recovered(misuse_fn *misuse, const char *msg)
 {
 	recovered_copy[0] = 0;
 	expect_eq(goc_call(run_misuse, &misuse), 1);
-	expect(strcmp(recovered_copy, msg) == 0, "recovered \"%.80s\", want \"%s\"",
-	       recovered_copy, msg);
+	expect_recovered_message(msg);
 	expect_trail("R");
 }
 
@@ -866,10 +859,8 @@ static void defers_nil(void *arg)
 static int a_nil_deferred_call_or_goc_call_panics(void)
 {
 	expect_eq(goc_call(defers_nil, NULL), 1);
-	expect(strcmp(recovered_copy,
-	              "runtime error: invalid memory address or nil pointer "
-	              "dereference") == 0,
-	       "recovered \"%.80s\"", recovered_copy);
+	expect_recovered_message("runtime error: invalid memory address or nil pointer "
+	                         "dereference");
 	expect_trail("R");
 	goc_call(NULL, NULL);
 	fail("goc_call(NULL) returned");
