@@ -310,20 +310,30 @@ static bool read_unit(struct reader *r, const struct strings *strings, struct un
 
 /* ---- names ---- */
 
+/* Entry i of a DWARF 5 table of n entries at start: its path and
+ * directory index. */
+static const char *entry_v5(const struct unit *u, const unsigned char *start,
+                            uint64_t n, const uint64_t (*formats)[2], unsigned nformats,
+                            uint64_t i, uint64_t *dir)
+{
+	if (i >= n)
+		return NULL;
+	struct reader r = {start, u->end, false};
+	const char *path = NULL;
+	for (uint64_t k = 0; k <= i && !r.bad; k++)
+		read_entry(&r, u, formats, nformats, &path, dir);
+	return r.bad ? NULL : path;
+}
+
 /* Directory i of the unit (before DWARF 5, 0 is the compilation
  * directory, which only .debug_info knows: NULL). */
 static const char *directory(const struct unit *u, uint64_t i)
 {
+	uint64_t unused;
+	if (u->version >= 5)
+		return entry_v5(u, u->dirs, u->ndirs, u->dir_formats, u->ndir_formats,
+		                i, &unused);
 	struct reader r = {u->dirs, u->end, false};
-	if (u->version >= 5) {
-		if (i >= u->ndirs)
-			return NULL;
-		const char *path = NULL;
-		uint64_t dir;
-		for (uint64_t k = 0; k <= i && !r.bad; k++)
-			read_entry(&r, u, u->dir_formats, u->ndir_formats, &path, &dir);
-		return r.bad ? NULL : path;
-	}
 	const char *s = NULL;
 	for (uint64_t k = 1; k <= i; k++)
 		if (!(s = cstr(&r)) || !*s)
@@ -335,17 +345,12 @@ static const char *directory(const struct unit *u, uint64_t i)
  * index of its directory. */
 static const char *file_entry(const struct unit *u, uint64_t i, uint64_t *dir)
 {
+	*dir = 0;
+	if (u->version >= 5)
+		return entry_v5(u, u->files, u->nfiles, u->file_formats,
+		                u->nfile_formats, i, dir);
 	struct reader r = {u->files, u->end, false};
 	const char *path = NULL;
-	*dir = 0;
-	if (u->version >= 5) {
-		if (i >= u->nfiles)
-			return NULL;
-		for (uint64_t k = 0; k <= i && !r.bad; k++)
-			read_entry(&r, u, u->file_formats, u->nfile_formats, &path,
-			           dir);
-		return r.bad ? NULL : path;
-	}
 	for (uint64_t k = 1; k <= i; k++) {
 		if (!(path = cstr(&r)) || !*path)
 			return NULL;
