@@ -136,6 +136,7 @@ bool goc__startm_idle(struct p *p)
 	struct m *m = midle_get(&was_sleeper);
 	if (m) {
 		m->nextp = p;
+		goc__handoff_mark(m);
 		m_set_status(m, M_RUNNING);
 		store_release(&m->wake, M_WAKE_WITH_P);
 	}
@@ -397,6 +398,7 @@ void goc__stopm(struct m *m)
 	spin_lock(&goc__sched.lock);
 	goc__m_take_nextp_locked(m);
 	spin_unlock(&goc__sched.lock);
+	goc__handoff_follow(m);
 	m->contended = false;
 	if (m->polled) {
 		goc__inject(m, m->polled, false);

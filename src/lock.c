@@ -72,6 +72,7 @@ static void wait_for_p(struct m *m)
 	m_set_status(m, M_RUNNING);
 	goc__m_take_nextp_locked(m);
 	spin_unlock(&goc__sched.lock);
+	goc__handoff_follow(m);
 }
 
 /* How long a preempted goroutine waits for its turn while no goroutine
@@ -109,6 +110,7 @@ bool goc__lockedm_wait_in_handler(struct m *m, struct g *g)
 	spin_lock(&goc__sched.lock);
 	goc__m_take_nextp_locked(m);
 	spin_unlock(&goc__sched.lock);
+	goc__handoff_follow(m);
 	return true;
 }
 
@@ -150,6 +152,8 @@ void goc__lockedm_start(struct m *m, struct g *g)
 	m->p = NULL;
 	spin_lock(&goc__sched.lock);
 	owner->nextp = p;
+	if (g->lock_count == 0) /* bound by preemption, not by the program */
+		goc__handoff_mark(owner);
 	store_release(&owner->wake, M_WAKE_WITH_P);
 	spin_unlock(&goc__sched.lock);
 	goc__os_futex_wake(&owner->wake, 1);

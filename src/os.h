@@ -99,6 +99,11 @@ bool goc__os_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) GOC_HIDDEN
 /* CPUs this process may run on (its affinity mask), else the CPUs
  * online; at least 1. */
 int goc__os_ncpu(void) GOC_HIDDEN;
+/* The CPU this thread runs on (-1 if unknown). */
+int goc__os_cpu_now(void) GOC_HIDDEN;
+/* Move this thread to cpu now, if its affinity allows it, and leave its
+ * affinity as it was. Async-signal-safe. */
+void goc__os_move_to_cpu(int cpu) GOC_HIDDEN;
 /* Threads in this process (0 if unknown). */
 int goc__os_thread_count(void) GOC_HIDDEN;
 

@@ -240,6 +240,22 @@ int goc__os_ncpu(void)
 	return n > 0 ? (n > INT32_MAX ? INT32_MAX : (int)n) : 1;
 }
 
+int goc__os_cpu_now(void) { return sched_getcpu(); }
+
+/* Narrowing the mask to cpu makes the kernel migrate us at once; the
+ * mask read first (a program may have narrowed this thread's own) is
+ * then put back. */
+void goc__os_move_to_cpu(int cpu)
+{
+	cpu_set_t all, one;
+	if (sched_getaffinity(0, sizeof all, &all) != 0 || !CPU_ISSET(cpu, &all))
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof one, &one) == 0)
+		sched_setaffinity(0, sizeof all, &all);
+}
+
 /* Field 20 of /proc/self/stat. */
 int goc__os_thread_count(void)
 {

@@ -332,6 +332,8 @@ struct m {
 	struct m *schedlink; /* idle list; under sched.lock */
 	uint32_t status;     /* enum m_status; atomic (m_set_status) */
 	uint32_t wake;       /* the note an idle M sleeps on: enum m_note */
+	int32_t handoff_cpu; /* 1 + the CPU of a thread that handed us its P
+	                      * and stops (preempt.c); 0: none. Under lock */
 	/* Scheduling policy, owner only (sched.c): */
 	bool ran_stolen;     /* running a goroutine it stole, until it switches */
 	bool contended;      /* that goroutine parked on a lock: steal no more
@@ -588,6 +590,12 @@ bool goc__retake(int64_t now) GOC_HIDDEN;
 void goc__preempt_init(void) GOC_HIDDEN;
 void goc__preempt(struct p *p, uint64_t tick) GOC_HIDDEN;
 void goc__preempt_pless(int64_t now) GOC_HIDDEN;
+/* A hand-over of preemption: the thread giving its P away and stopping
+ * marks the one it wakes (under sched.lock, before the wake); that one,
+ * once it has the P, moves to the giver's CPU if the kernel woke it on
+ * another. */
+void goc__handoff_mark(struct m *to) GOC_HIDDEN;
+void goc__handoff_follow(struct m *m) GOC_HIDDEN;
 extern bool goc__async_preempt_off GOC_HIDDEN;
 void goc__sysmon_kick(void) GOC_HIDDEN;
 void goc__sysmon_watch_slow(void) GOC_HIDDEN;
