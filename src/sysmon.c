@@ -11,11 +11,11 @@
  * P, and once per time slice asks each P to run its oldest goroutine next
  * (fairness, sched.c).
  *
- * Its period is SYSMON_PERIOD, shortened to SYSMON_WATCH while work is
- * queued on some P and another P is idle; the scheduler's first report of
- * work queued without a wake-up (sysmon_watch) ends a long sleep at once. Then a
- * goroutine that keeps running delays the work behind it by a quarter of
- * a millisecond at most, not milliseconds.
+ * Its period is SYSMON_PERIOD, shortened while work is queued on some P
+ * and another P is idle (next_pause); the scheduler's first report of
+ * work queued without a wake-up (sysmon_watch) ends a long sleep at once.
+ * Then a goroutine that keeps running delays the work behind it by half a
+ * millisecond at most, not milliseconds.
  *
  * It also takes the P of a thread that stays in a system call (syscall.c,
  * looking every SYSMON_WATCH while any is in one), and polls the network
@@ -104,8 +104,10 @@ static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
  * switching is left alone even with work queued: its goroutines are
  * talking to each other (through channels, locks), and spreading them
  * over cores only moves their cache lines back and forth (see
- * docs/design.md). *queued tells whether any work waits at all. */
-static bool find_stale_work(int64_t now, bool *queued)
+ * docs/design.md). *queued tells whether any work waits at all, and
+ * *stale_at the earliest time some would be found stale, if the P it
+ * waits on schedules no more (INT64_MAX: none). */
+static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at)
 {
 	bool stale = false;
 	int32_t n = load_acquire(&goc__sched.nallp); /* retiring Ps too */
@@ -140,6 +142,15 @@ static bool find_stale_work(int64_t now, bool *queued)
 		         (stuck_for >= STUCK_TIME &&
 		          now >= load_relaxed(&goc__sched.rescue_quiet_until)));
 		stale = stale || take_runnext || take_deque;
+		int64_t at = INT64_MAX; /* when it would be stale if stuck */
+		if (in_deque) {
+			at = p->sysmon_tick_time + STUCK_TIME;
+			int64_t quiet = load_relaxed(&goc__sched.rescue_quiet_until);
+			at = at > quiet ? at : quiet;
+		} else if (in_runnext) {
+			at = p->sysmon_tick_time + RUNNEXT_STUCK_TIME;
+		}
+		*stale_at = at < *stale_at ? at : *stale_at;
 	}
 	return stale;
 }
@@ -264,6 +275,31 @@ static void check_quit(void)
 		goc__traceback_quit();
 }
 
+/* How long to sleep before the next look. SYSMON_WATCH while a thread
+ * is in a system call (its P is taken after RETAKE_AFTER) or work was
+ * first queued lazily since the last look (its clock starts at the next
+ * look). While work waits on a P that keeps scheduling and another P is idle,
+ * until the earliest time a look could find it stale: a P that switches
+ * thousands of times a second (a server on one P, its idle sibling
+ * watching) would otherwise cost a wake-up of sysmon every SYSMON_WATCH,
+ * for looks that find nothing (measured: 14 % of a CPU under http's
+ * load). So work stuck behind a goroutine that stops switching moves
+ * after STUCK_TIME to twice that. Else the long sleep, SYSMON_PERIOD. */
+static int64_t next_pause(bool in_calls, bool queued, int64_t stale_at)
+{
+	bool reported = xchg(&goc__sched.sysmon_watch, 0);
+	if (in_calls)
+		return SYSMON_WATCH;
+	if (!queued || load_relaxed(&goc__sched.npidle) == 0)
+		return reported ? SYSMON_WATCH : SYSMON_PERIOD;
+	/* At most STUCK_TIME: work queued since, on this P or another, has
+	 * no clock yet. */
+	int64_t left = stale_at - nanotime();
+	return left < SYSMON_WATCH ? SYSMON_WATCH
+	       : left > STUCK_TIME ? STUCK_TIME
+	                           : left;
+}
+
 static void *sysmon_main(void *arg)
 {
 	(void)arg;
@@ -273,15 +309,14 @@ static void *sysmon_main(void *arg)
 	coarse_clock(nanotime());
 	bool queued = false;   /* work was queued on some P at the last look */
 	bool in_calls = false; /* some P was in a system call */
+	int64_t stale_at = INT64_MAX;
 	for (;;) {
 		check_quit();
-		bool watch = xchg(&goc__sched.sysmon_watch, 0) || in_calls ||
-		             (queued && load_relaxed(&goc__sched.npidle) > 0);
-		if (watch) {
-			goc__os_sleep(SYSMON_WATCH);
-		} else {
+		int64_t pause = next_pause(in_calls, queued, stale_at);
+		if (pause < SYSMON_PERIOD)
+			goc__os_sleep(pause);
+		else
 			nap();
-		}
 		check_quit();
 		if (nothing_to_watch()) {
 			wait_for_work();
@@ -296,8 +331,9 @@ static void *sysmon_main(void *arg)
 			goc__preempt_pless(now);
 		poll_if_forgotten(now);
 		queued = false;
-		if ((find_stale_work(nanotime(), &queued) || timers_overdue() ||
-		     load_relaxed(&goc__sched.gq_size) > 0) &&
+		stale_at = INT64_MAX;
+		if ((find_stale_work(nanotime(), &queued, &stale_at) ||
+		     timers_overdue() || load_relaxed(&goc__sched.gq_size) > 0) &&
 		    load_relaxed(&goc__sched.npidle) > 0)
 			goc__wakep();
 	}
