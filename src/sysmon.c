@@ -275,25 +275,25 @@ static void check_quit(void)
 		goc__traceback_quit();
 }
 
-/* How long to sleep before the next look. SYSMON_WATCH while a thread
- * is in a system call (its P is taken after RETAKE_AFTER) or work was
- * first queued lazily since the last look (its clock starts at the next
- * look). While work waits on a P that keeps scheduling and another P is idle,
- * until the earliest time a look could find it stale: a P that switches
- * thousands of times a second (a server on one P, its idle sibling
- * watching) would otherwise cost a wake-up of sysmon every SYSMON_WATCH,
- * for looks that find nothing (measured: 14 % of a CPU under http's
- * load). So work stuck behind a goroutine that stops switching moves
- * after STUCK_TIME to twice that. Else the long sleep, SYSMON_PERIOD. */
+/* How long to sleep before the next look: SYSMON_WATCH while a thread
+ * is in a system call (its P is taken after RETAKE_AFTER). While work
+ * waits on some P and another P is idle, until the earliest time a look
+ * could find it stale, and at most STUCK_TIME: work queued since, on this
+ * P or another, has no clock yet; STUCK_TIME too when work was queued
+ * lazily since the last look, to start its clock. So work stuck behind a
+ * goroutine that stops switching moves after STUCK_TIME to twice that.
+ * Else the long sleep, SYSMON_PERIOD. Looking every SYSMON_WATCH instead
+ * while work waits, as sysmon once did, costs a server that switches
+ * thousands of times a second on one P, its sibling idle, a wake-up of
+ * sysmon every SYSMON_WATCH for looks that find nothing (measured: 14 %
+ * of a CPU under http's load). */
 static int64_t next_pause(bool in_calls, bool queued, int64_t stale_at)
 {
 	bool reported = xchg(&goc__sched.sysmon_watch, 0);
 	if (in_calls)
 		return SYSMON_WATCH;
 	if (!queued || load_relaxed(&goc__sched.npidle) == 0)
-		return reported ? SYSMON_WATCH : SYSMON_PERIOD;
-	/* At most STUCK_TIME: work queued since, on this P or another, has
-	 * no clock yet. */
+		return reported ? STUCK_TIME : SYSMON_PERIOD;
 	int64_t left = stale_at - nanotime();
 	return left < SYSMON_WATCH ? SYSMON_WATCH
 	       : left > STUCK_TIME ? STUCK_TIME
