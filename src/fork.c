@@ -19,7 +19,10 @@
  * Each ends the child with a fatal error and status 2. What the child
  * can still do: run the forking goroutine on, start goroutines that run
  * when it waits, use channels among them, and allocate and collect in
- * goc-gc. The flag costs nothing on a hot path: only those slow paths
+ * goc-gc. A goroutine left in a run queue bound to a thread the child
+ * lacks (locked to it, or preempted and waiting in its handler) is lost
+ * with that thread: the scheduler drops it (sched.c) instead of handing
+ * the child's P to a thread that is not there. The flag costs nothing on a hot path: only those slow paths
  * read it.
  */
 #include "runtime.h"

@@ -833,6 +833,12 @@ void goc__schedule(void)
 			g = g_of(m->p, node);
 		}
 		if (unlikely(g->lockedm)) {
+			/* In a child of fork, a goroutine bound to a thread fork
+			 * did not copy (locked, or preempted and waiting in its
+			 * handler) is lost with it, as the goroutines that ran
+			 * there are (fork.c). */
+			if (unlikely(goc__forked_child))
+				continue;
 			goc__lockedm_start(m, g); /* gives its M our P */
 			continue;
 		}

@@ -106,8 +106,9 @@ static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
  * over cores only moves their cache lines back and forth (see
  * docs/design.md). *queued tells whether any work waits at all, and
  * *stale_at the earliest time some would be found stale, if the P it
- * waits on schedules no more (INT64_MAX: none). */
-static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at)
+ * waits on schedules no more (INT64_MAX: none); *asked, whether it asked
+ * a goroutine to give its P up. */
+static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at, bool *asked)
 {
 	bool stale = false;
 	int32_t n = load_acquire(&goc__sched.nallp); /* retiring Ps too */
@@ -124,8 +125,7 @@ static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at)
 		if (should_preempt(p, now, stuck_for)) {
 			p->sysmon_preempt_when = now;
 			goc__preempt(p, tick); /* preempt.c */
-			/* look again soon: the P comes back to retake */
-			store_relaxed(&goc__sched.sysmon_watch, 1);
+			*asked = true; /* look again soon: the P comes back to retake */
 		}
 		bool in_deque =
 			load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
@@ -276,7 +276,8 @@ static void check_quit(void)
 }
 
 /* How long to sleep before the next look: SYSMON_WATCH while a thread
- * is in a system call (its P is taken after RETAKE_AFTER). While work
+ * is in a system call (its P is taken after RETAKE_AFTER) or was just
+ * asked to give its P up (it may come back to retake). While work
  * waits on some P and another P is idle, until the earliest time a look
  * could find it stale, and at most STUCK_TIME: work queued since, on this
  * P or another, has no clock yet; STUCK_TIME too when work was queued
@@ -308,7 +309,7 @@ static void *sysmon_main(void *arg)
 	store_release(&goc__sysmon_running, 1);
 	coarse_clock(nanotime());
 	bool queued = false;   /* work was queued on some P at the last look */
-	bool in_calls = false; /* some P was in a system call */
+	bool in_calls = false; /* some P was in a system call, or asked to go */
 	int64_t stale_at = INT64_MAX;
 	for (;;) {
 		check_quit();
@@ -332,7 +333,7 @@ static void *sysmon_main(void *arg)
 		poll_if_forgotten(now);
 		queued = false;
 		stale_at = INT64_MAX;
-		if ((find_stale_work(nanotime(), &queued, &stale_at) ||
+		if ((find_stale_work(nanotime(), &queued, &stale_at, &in_calls) ||
 		     timers_overdue() || load_relaxed(&goc__sched.gq_size) > 0) &&
 		    load_relaxed(&goc__sched.npidle) > 0)
 			goc__wakep();

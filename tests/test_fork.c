@@ -201,6 +201,43 @@ static int a_child_runs_goroutines_it_starts(void)
 	return 0;
 }
 
+/* Preempted (its P wanted for the sleeper's timer), a goroutine that
+ * computes waits in the global queue, bound to its thread, which waits in
+ * the signal handler holding no lock. */
+static atomic_int computing;
+
+static void compute_forever(void *arg)
+{
+	(void)arg;
+	atomic_store(&computing, 1);
+	for (;;)
+		burn_until(goc_now() + GOC_SECOND);
+}
+
+/* Enough switches that the child's P looks at the global queue (every
+ * 61st schedule) and finds the preempted goroutine there. */
+static void many_goroutines_of_the_child(void)
+{
+	for (int i = 0; i < 50; i++)
+		goroutines_of_the_child();
+}
+
+/* Its thread was not copied: the child drops that goroutine, as it lost
+ * those that ran on other threads, and runs its own (it used to hand its
+ * P to the lost thread and end with a fatal error). With one P, the
+ * main goroutine runs again only once the other is preempted. */
+static int a_child_drops_goroutines_bound_to_threads_it_lacks(void)
+{
+	skip_under_tsan();
+	goc_maxprocs(1);
+	spawn(compute_forever, NULL);
+	eventually(atomic_load(&computing), 10);
+	struct child c = fork_child(many_goroutines_of_the_child);
+	expect(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
+	       "the child ended with status %#x; its stderr: %.800s", c.status, c.err);
+	return 0;
+}
+
 static void exec_true(void)
 {
 	execl("/bin/sh", "sh", "-c", "echo exec ran >&2", (char *)NULL);
@@ -223,6 +260,7 @@ static const struct test_case cases[] = {
 	CASE(a_child_taking_a_lock_a_lost_thread_holds_ends),
 	PLAIN_CASE(a_plain_thread_waiting_in_the_child_ends),
 	CASE(a_child_runs_goroutines_it_starts),
+	CASE(a_child_drops_goroutines_bound_to_threads_it_lacks),
 	CASE(a_child_may_exec),
 };
 
