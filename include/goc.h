@@ -654,8 +654,9 @@ void goc_unlock_thread(void);
 
 /*
  * fork(): the child has only the thread that called fork. goc's other
- * threads stay behind, with the goroutines they were running and any goc
- * lock they held. As POSIX says of every threaded program, the child
+ * threads stay behind, with the goroutines they were running, those
+ * bound to them (locked, or preempted and waiting for a processor), and
+ * any goc lock they held. As POSIX says of every threaded program, the child
  * should exec (or _exit) soon. Until then the forking goroutine runs on,
  * and goroutines it starts run while it waits for them; plain system
  * calls work, and in goc-gc allocation and collection. What would wait
