@@ -22,8 +22,8 @@
  * goc-gc. A goroutine left in a run queue bound to a thread the child
  * lacks (locked to it, or preempted and waiting in its handler) is lost
  * with that thread: the scheduler drops it (sched.c) instead of handing
- * the child's P to a thread that is not there. The flag costs nothing on a hot path: only those slow paths
- * read it.
+ * the child's P to a thread that is not there. The flag costs nothing on
+ * a hot path: only those slow paths read it.
  */
 #include "runtime.h"
 

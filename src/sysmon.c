@@ -130,27 +130,24 @@ static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at, bool *
 		bool in_deque =
 			load_acquire(&p->runq.bottom) > load_acquire(&p->runq.top);
 		bool in_runnext = load_relaxed(&p->runnext) != NULL;
-		bool take_runnext = in_runnext && stuck_for >= RUNNEXT_STUCK_TIME;
+		/* When each kind of work queued on p is stale if p schedules
+		 * no more; the earliest tells sysmon when to look again. */
+		int64_t quiet = load_relaxed(&goc__sched.rescue_quiet_until);
+		int64_t deque_at = p->sysmon_tick_time + STUCK_TIME;
+		deque_at = deque_at > quiet ? deque_at : quiet;
+		int64_t runnext_at = p->sysmon_tick_time + RUNNEXT_STUCK_TIME;
+		if (in_deque && deque_at < *stale_at)
+			*stale_at = deque_at;
+		if (in_runnext && runnext_at < *stale_at)
+			*stale_at = runnext_at;
+		bool take_runnext = in_runnext && now >= runnext_at;
 		*queued = *queued || in_deque || in_runnext;
 		store_relaxed(&p->sysmon_stale, take_runnext);
 		uint64_t fresh = load_relaxed(&p->fresh_starts);
 		bool faulting = fresh - p->sysmon_fresh >= FRESH_STACKS;
 		p->sysmon_fresh = fresh;
-		bool take_deque =
-			in_deque &&
-			(faulting ||
-		         (stuck_for >= STUCK_TIME &&
-		          now >= load_relaxed(&goc__sched.rescue_quiet_until)));
+		bool take_deque = in_deque && (faulting || now >= deque_at);
 		stale = stale || take_runnext || take_deque;
-		int64_t at = INT64_MAX; /* when it would be stale if stuck */
-		if (in_deque) {
-			at = p->sysmon_tick_time + STUCK_TIME;
-			int64_t quiet = load_relaxed(&goc__sched.rescue_quiet_until);
-			at = at > quiet ? at : quiet;
-		} else if (in_runnext) {
-			at = p->sysmon_tick_time + RUNNEXT_STUCK_TIME;
-		}
-		*stale_at = at < *stale_at ? at : *stale_at;
 	}
 	return stale;
 }
@@ -288,10 +285,10 @@ static void check_quit(void)
  * thousands of times a second on one P, its sibling idle, a wake-up of
  * sysmon every SYSMON_WATCH for looks that find nothing (measured: 14 %
  * of a CPU under http's load). */
-static int64_t next_pause(bool in_calls, bool queued, int64_t stale_at)
+static int64_t next_pause(bool look_soon, bool queued, int64_t stale_at)
 {
 	bool reported = xchg(&goc__sched.sysmon_watch, 0);
-	if (in_calls)
+	if (look_soon)
 		return SYSMON_WATCH;
 	if (!queued || load_relaxed(&goc__sched.npidle) == 0)
 		return reported ? STUCK_TIME : SYSMON_PERIOD;
@@ -308,12 +305,12 @@ static void *sysmon_main(void *arg)
 	goc__os_signal_block_quit();
 	store_release(&goc__sysmon_running, 1);
 	coarse_clock(nanotime());
-	bool queued = false;   /* work was queued on some P at the last look */
-	bool in_calls = false; /* some P was in a system call, or asked to go */
+	bool queued = false;    /* work was queued on some P at the last look */
+	bool look_soon = false; /* some P was in a system call, or asked to go */
 	int64_t stale_at = INT64_MAX;
 	for (;;) {
 		check_quit();
-		int64_t pause = next_pause(in_calls, queued, stale_at);
+		int64_t pause = next_pause(look_soon, queued, stale_at);
 		if (pause < SYSMON_PERIOD)
 			goc__os_sleep(pause);
 		else
@@ -327,13 +324,13 @@ static void *sysmon_main(void *arg)
 		ask_fairness();
 		int64_t now = nanotime();
 		coarse_clock(now);
-		in_calls = goc__retake(now);
+		look_soon = goc__retake(now);
 		if (!goc__async_preempt_off)
 			goc__preempt_pless(now);
 		poll_if_forgotten(now);
 		queued = false;
 		stale_at = INT64_MAX;
-		if ((find_stale_work(nanotime(), &queued, &stale_at, &in_calls) ||
+		if ((find_stale_work(nanotime(), &queued, &stale_at, &look_soon) ||
 		     timers_overdue() || load_relaxed(&goc__sched.gq_size) > 0) &&
 		    load_relaxed(&goc__sched.npidle) > 0)
 			goc__wakep();

@@ -62,6 +62,13 @@ static void skip_under_tsan(void)
 		skip("ThreadSanitizer reports the child racing with threads fork dropped");
 }
 
+static void expect_clean_exit(const struct child *c)
+{
+	expect(WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0,
+	       "the child ended with status %#x; its stderr: %.800s", c->status,
+	       c->err);
+}
+
 static void expect_fatal(const struct child *c, const char *line)
 {
 	expect(WIFEXITED(c->status) && WEXITSTATUS(c->status) == 2,
@@ -196,8 +203,7 @@ static int a_child_runs_goroutines_it_starts(void)
 	spawn(hold_and_compute, NULL); /* a thread the child will not have */
 	eventually(atomic_load(&holding), 10);
 	struct child c = fork_child(goroutines_of_the_child);
-	expect(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
-	       "the child ended with status %#x; its stderr: %.800s", c.status, c.err);
+	expect_clean_exit(&c);
 	return 0;
 }
 
@@ -233,8 +239,7 @@ static int a_child_drops_goroutines_bound_to_threads_it_lacks(void)
 	spawn(compute_forever, NULL);
 	eventually(atomic_load(&computing), 10);
 	struct child c = fork_child(many_goroutines_of_the_child);
-	expect(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
-	       "the child ended with status %#x; its stderr: %.800s", c.status, c.err);
+	expect_clean_exit(&c);
 	return 0;
 }
 
@@ -247,8 +252,7 @@ static void exec_true(void)
 static int a_child_may_exec(void)
 {
 	struct child c = fork_child(exec_true);
-	expect(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
-	       "the child ended with status %#x; its stderr: %.800s", c.status, c.err);
+	expect_clean_exit(&c);
 	expect(strstr(c.err, "exec ran") != NULL, "no output from the exec: %.800s",
 	       c.err);
 	return 0;
