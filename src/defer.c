@@ -128,7 +128,7 @@ static FRAME_END_INLINE void frame_end_lite(struct unwind *u, struct frame *f)
 		c.parent = f;
 		c.depth = f->depth + 1;
 		c.n = 0;
-		c.lite = true;
+		c.kind = FRAME_LITE;
 		u->top = &c;
 		if (unlikely(!d.fn))
 			call_nil();
@@ -148,7 +148,7 @@ __attribute__((noinline)) int goc__frame_call(struct unwind *u, goc_func fn, voi
 	f.parent = u->top;
 	f.depth = f.parent ? f.parent->depth + 1 : 1;
 	f.n = 0;
-	f.lite = false;
+	f.kind = FRAME_CALL;
 	f.recovered = false;
 	u->top = &f;
 	/* Back here from a jump when a panic was recovered in this frame or
@@ -161,6 +161,35 @@ __attribute__((noinline)) int goc__frame_call(struct unwind *u, goc_func fn, voi
 	}
 	frame_end_lite(u, &f);
 	return f.recovered;
+}
+
+/* Apart, so that a goroutine that defers nothing starts and ends
+ * through a frame that saves no registers. */
+__attribute__((noinline)) static void goroutine_frame_end(struct unwind *u, struct frame *f)
+{
+	frame_end_lite(u, f);
+}
+
+/* A goroutine's own frame saves no jump buffer: a panic recovered in it
+ * ends the goroutine (panic.c), as fn's return would, so it has nowhere
+ * to land. Spared a goc_call, a goroutine starts without saving its
+ * registers and without a frame of goc_call's size on its stack. */
+void goc__frame_run_goroutine(struct unwind *u, goc_func fn, void *arg)
+{
+	struct frame f;
+	f.parent = u->top;
+	f.depth = f.parent ? f.parent->depth + 1 : 1;
+	f.n = 0;
+	f.kind = FRAME_GOROUTINE;
+	f.recovered = false;
+	u->top = &f;
+	if (unlikely(!fn))
+		call_nil();
+	fn(arg);
+	if (unlikely(f.n))
+		goroutine_frame_end(u, &f);
+	else
+		u->top = f.parent;
 }
 
 GOC_API int goc_call(goc_func fn, void *arg)

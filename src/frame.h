@@ -57,12 +57,19 @@ struct defer_chunk {
 	struct defer_rec recs[DEFER_CHUNK];
 };
 
+enum frame_kind {
+	FRAME_CALL, /* goc_call's: a panic recovered here lands in its buffer */
+	FRAME_LITE, /* a deferred call's, without a jump buffer: a panic
+	             * recovered here lands in the parent's (defer.c) */
+	FRAME_GOROUTINE, /* a goroutine's own, without one: a panic
+	                  * recovered here ends the goroutine (panic.c) */
+};
+
 struct frame {
 	struct frame *parent;
 	uint32_t depth; /* parent's + 1; a thread's base frame is 0 */
 	uint32_t n;     /* deferred calls waiting to run */
-	bool lite;      /* a deferred call's frame without a jump buffer: a
-	                 * panic recovered here lands in the parent's (defer.c) */
+	uint8_t kind;   /* enum frame_kind */
 	bool recovered; /* a panic was recovered here: goc_call returns 1 */
 	/* Calls beyond the inline ones, newest chunk first; not set until
 	 * there are some. */

@@ -144,7 +144,7 @@ _Noreturn static void panic_land(struct unwind *u, struct frame *f)
 		goc__frame_end(u, f);
 		goc__os_thread_exit();
 	}
-	if (f->lite) {
+	if (f->kind == FRAME_LITE) {
 		/* A deferred call's frame: its remaining calls run, then it
 		 * returns into its parent's end, through the parent's buffer. */
 		goc__frame_end(u, f);
@@ -155,6 +155,12 @@ _Noreturn static void panic_land(struct unwind *u, struct frame *f)
 #ifdef GOC_ASAN
 	__asan_handle_no_return();
 #endif
+	if (f->kind == FRAME_GOROUTINE) {
+		/* The goroutine's function returns, in effect: the rest of
+		 * its deferred calls run, and it ends from here. */
+		goc__frame_end(u, f);
+		goc__goroutine_return();
+	}
 	FRAME_LONGJMP(f->jb);
 }
 

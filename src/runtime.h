@@ -301,6 +301,8 @@ struct p {
 
 	struct timers timers;
 
+	struct g *timer_woken; /* atomic: the sleeper timers last put in runnext
+	                        * (sysmon only compares it, never follows it) */
 	uint64_t sysmon_tick;     /* sysmon only: schedtick at its last look */
 	int64_t sysmon_tick_time; /* sysmon only: when schedtick last moved */
 	uint64_t fresh_starts;    /* goroutines started on never-used stacks;
@@ -698,14 +700,20 @@ void goc__timers_move(struct p *from, struct p *to) GOC_HIDDEN;
 /* ---- panic.c, defer.c, sigpanic.c: panic, defer, recover ---- */
 
 /* The running goroutine's struct unwind (NULL: the thread's own), set
- * first thing in every resumed context (sched.c finish_switch) so that
- * goc_call and goc_defer find their frame with one thread-local load.
+ * by the switch to it (sched.c switch_from, execute) so that goc_call
+ * and goc_defer find their frame with one thread-local load.
  * Read it afresh after anything that may switch. */
 extern __thread struct unwind *goc__unwind_cur GOC_HIDDEN
 	__attribute__((tls_model("initial-exec")));
 /* The calling goroutine or thread ends (goc_exit): every frame's deferred
  * calls run, innermost first. */
 void goc__unwind_exit(void) GOC_HIDDEN;
+/* Run a goroutine's function fn(arg) in the goroutine's own frame
+ * (defer.c; sched.c's g_entry). */
+void goc__frame_run_goroutine(struct unwind *u, goc_func fn, void *arg) GOC_HIDDEN;
+/* The running goroutine's function has returned, or a panic was
+ * recovered in its own frame: it ends (sched.c). */
+_Noreturn void goc__goroutine_return(void) GOC_HIDDEN;
 /* The main goroutine's frame ended: exit with what its function returned
  * (0 if a panic in it was recovered). proc.c */
 _Noreturn void goc__main_exit(void) GOC_HIDDEN;

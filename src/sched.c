@@ -82,7 +82,6 @@ static struct m *finish_switch(void)
 {
 	struct m *m = goc__getm();
 	san_switch_end(m, m->curg);
-	goc__unwind_cur = m->curg ? &m->curg->unwind : NULL;
 	after_switch_fn after = m->after;
 	if (after) {
 		m->after = NULL;
@@ -90,8 +89,7 @@ static struct m *finish_switch(void)
 	}
 	if (likely(m->p))
 		check_timers(m->p);
-	store_relaxed(&m->preempt_pless, 0); /* switched: see preempt.c */
-	preempt_enable(m);                   /* taken by whoever switched to us */
+	preempt_enable(m); /* taken by whoever switched to us */
 	return m;
 }
 
@@ -112,8 +110,10 @@ static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
 	if (next) {
 		next->m = m;
 		g_set_status(next, G_RUNNING);
+		goc__unwind_cur = &next->unwind;
 		goc__ctx_switch(&cur->sp, next->sp);
 	} else {
+		goc__unwind_cur = NULL;
 		goc__ctx_switch(&cur->sp, m->g0_sp);
 	}
 	return finish_switch();
@@ -201,8 +201,13 @@ static void execute(struct m *m, struct g *g)
 	g->m = m;
 	g_set_status(g, G_RUNNING);
 	san_switch_begin(m, NULL, g, false);
+	goc__unwind_cur = &g->unwind;
 	goc__ctx_switch(&m->g0_sp, g->sp);
 	finish_switch();
+	/* A goroutine that computed without a P (preempt.c) has switched
+	 * away: this thread's next one has a P. Cleared here, on g0, where
+	 * every switch of a goroutine without a P comes. */
+	store_relaxed(&m->preempt_pless, 0);
 }
 
 /* ---- after-switch actions ---------------------------------------------- */
@@ -375,6 +380,8 @@ void goc__ready_many(struct g *const *gs, int n)
 		if (pushed && unlikely(!goc__runq_put(p, &pushed->node)))
 			goc__runq_spill(p, &pushed->node);
 	}
+	if (n > 0) /* sysmon preempts sooner for it (sysmon.c) */
+		store_relaxed(&p->timer_woken, gs[n - 1]);
 	goc__sysmon_watch();
 }
 
@@ -401,10 +408,16 @@ static void g_entry(void *unused)
 	(void)unused;
 	struct m *m = finish_switch();
 	struct g *g = m->curg;
-	goc_call(g->fn, g->arg); /* the goroutine's own frame (defer.c) */
-	if (g->is_main)
+	goc__frame_run_goroutine(&g->unwind, g->fn, g->arg); /* defer.c */
+	goc__goroutine_return();
+}
+
+void goc__goroutine_return(void)
+{
+	struct m *m = goc__getm();
+	if (m->curg->is_main)
 		goc__main_exit();
-	goexit(goc__getm(), g);
+	goexit(m, m->curg);
 }
 
 /* ---- spawn records ---- */

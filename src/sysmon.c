@@ -46,15 +46,27 @@ static bool woken_work_waits(void)
 	               load_relaxed(&goc__sched.gq_preempted);
 }
 
-/* Whether any goroutine waits that p's thread could run instead: on p
- * (its deque, runnext, a due timer) or on the global queue (preempted
- * goroutines included: they wait their turn). */
 static bool timer_due(struct p *p, int64_t now)
 {
 	int64_t first = load_relaxed(&p->timers.first);
 	return first != 0 && first <= now;
 }
 
+/* p's runnext holds a sleeper its timer woke (sched.c's ready_many), not
+ * a goroutine the running one readied: a mutex waiter its unlock woke
+ * waits there too, while the unlocker takes the lock again and runs on,
+ * and preempting for it would only move the P back and forth. A sleeper
+ * that ran, slept again and was readied by other means since still
+ * matches: one preemption too early, no harm. */
+static bool sleeper_in_runnext(struct p *p)
+{
+	struct g *next = load_relaxed(&p->runnext);
+	return next && next == load_relaxed(&p->timer_woken);
+}
+
+/* Whether any goroutine waits that p's thread could run instead: on p
+ * (its deque, runnext, a due timer) or on the global queue (preempted
+ * goroutines included: they wait their turn). */
 static bool others_wait(struct p *p, int64_t now)
 {
 	return load_relaxed(&goc__sched.gq_size) > 0 ||
@@ -67,8 +79,8 @@ static bool others_wait(struct p *p, int64_t now)
  * only be queued and run again, at the price of a hand-over (a signal,
  * thread wake-ups: where Go switches goroutines in place, goc moves the
  * P). So does one that has run PREEMPT_FOR_WAKE while a timer of its P
- * is due, a goroutine just woken waits to run next (runnext, where timers
- * and hand-offs put them) or on the global queue: a sleeper would
+ * is due, a sleeper its timer woke waits to run next, or a goroutine
+ * woken from outside waits on the global queue: a sleeper would
  * otherwise wait out the whole slice, as in Go. */
 static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
 {
@@ -82,8 +94,7 @@ static bool should_preempt(struct p *p, int64_t now, int64_t stuck_for)
 		return others_wait(p, now);
 	if (stuck_for < PREEMPT_FOR_WAKE)
 		return false;
-	return timer_due(p, now) || load_relaxed(&p->runnext) != NULL ||
-	       woken_work_waits();
+	return timer_due(p, now) || sleeper_in_runnext(p) || woken_work_waits();
 }
 
 /* Look at every P; true if some work waits that an idle P could take: a
@@ -145,6 +156,10 @@ static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at, bool *
 		store_relaxed(&p->sysmon_stale, take_runnext);
 		uint64_t fresh = load_relaxed(&p->fresh_starts);
 		bool faulting = fresh - p->sysmon_fresh >= FRESH_STACKS;
+		/* Starting goroutines on new stacks: the next look may find
+		 * it faulting, so look as soon as before. */
+		if (in_deque && fresh != p->sysmon_fresh && now + SYSMON_WATCH < *stale_at)
+			*stale_at = now + SYSMON_WATCH;
 		p->sysmon_fresh = fresh;
 		bool take_deque = in_deque && (faulting || now >= deque_at);
 		stale = stale || take_runnext || take_deque;

@@ -384,6 +384,37 @@ static int recovery_in_a_goroutines_frame_ends_it(void)
 	return 0;
 }
 
+/* A deferred call of the goroutine's own frame panics, and a call it
+ * deferred recovers: the deferred call returns, the goroutine's other
+ * deferred calls run, and the goroutine ends; its code after the panic
+ * never runs. */
+static void defers_a_recovery_then_panics(void *arg)
+{
+	(void)arg;
+	goc_defer(recover_and_keep, NULL);
+	goc_panic("in a deferred call");
+}
+
+static void goroutine_with_a_deferred_call_that_recovers(void *arg)
+{
+	(void)arg;
+	goc_defer(done_and_log, LETTER('d'));
+	goc_defer(log_letter, LETTER('l'));
+	goc_defer(defers_a_recovery_then_panics, NULL);
+	note('b');
+}
+
+static int recovery_in_a_goroutines_deferred_call_ends_that_call(void)
+{
+	goc_wg_add(&goroutine_done, 1);
+	spawn(goroutine_with_a_deferred_call_that_recovers, NULL);
+	goc_wg_wait(&goroutine_done);
+	expect_trail("bRld");
+	expect_recovered_message("in a deferred call");
+	wait_others_done();
+	return 0;
+}
+
 static void recover_and_print(void *arg)
 {
 	(void)arg;
@@ -895,6 +926,7 @@ static const struct test_case cases[] = {
 	CASE(an_older_panic_goes_on_after_a_newer_one_is_recovered),
 	CASE(a_panic_during_a_normal_frame_end_runs_the_rest),
 	CASE(recovery_in_a_goroutines_frame_ends_it),
+	CASE(recovery_in_a_goroutines_deferred_call_ends_that_call),
 	CASE(recover_in_the_main_goroutine_frame_exits_0, .status = 0,
              .out = "recovered: in main\n"),
 	CASE(goc_exit_runs_the_deferred_calls_of_every_frame),
