@@ -165,7 +165,8 @@ __attribute__((noinline)) int goc__frame_call(struct unwind *u, goc_func fn, voi
 
 /* Apart, so that a goroutine that defers nothing starts and ends
  * through a frame that saves no registers. */
-__attribute__((noinline)) static void goroutine_frame_end(struct unwind *u, struct frame *f)
+__attribute__((noinline)) static void goroutine_frame_end(struct unwind *u,
+                                                          struct frame *f)
 {
 	frame_end_lite(u, f);
 }

@@ -58,8 +58,8 @@ struct defer_chunk {
 };
 
 enum frame_kind {
-	FRAME_CALL, /* goc_call's: a panic recovered here lands in its buffer */
-	FRAME_LITE, /* a deferred call's, without a jump buffer: a panic
+	FRAME_CALL,      /* goc_call's: a panic recovered here lands in its buffer */
+	FRAME_LITE,      /* a deferred call's, without a jump buffer: a panic
 	             * recovered here lands in the parent's (defer.c) */
 	FRAME_GOROUTINE, /* a goroutine's own, without one: a panic
 	                  * recovered here ends the goroutine (panic.c) */

@@ -301,7 +301,7 @@ struct p {
 
 	struct timers timers;
 
-	struct g *timer_woken; /* atomic: the sleeper timers last put in runnext
+	struct g *timer_woken;    /* atomic: the sleeper timers last put in runnext
 	                        * (sysmon only compares it, never follows it) */
 	uint64_t sysmon_tick;     /* sysmon only: schedtick at its last look */
 	int64_t sysmon_tick_time; /* sysmon only: when schedtick last moved */

@@ -158,7 +158,8 @@ static bool find_stale_work(int64_t now, bool *queued, int64_t *stale_at, bool *
 		bool faulting = fresh - p->sysmon_fresh >= FRESH_STACKS;
 		/* Starting goroutines on new stacks: the next look may find
 		 * it faulting, so look as soon as before. */
-		if (in_deque && fresh != p->sysmon_fresh && now + SYSMON_WATCH < *stale_at)
+		if (in_deque && fresh != p->sysmon_fresh &&
+		    now + SYSMON_WATCH < *stale_at)
 			*stale_at = now + SYSMON_WATCH;
 		p->sysmon_fresh = fresh;
 		bool take_deque = in_deque && (faulting || now >= deque_at);
