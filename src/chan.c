@@ -60,7 +60,7 @@ void goc__chan_free(goc_chan *c)
 	goc__mem_free(c);
 }
 
-GOC_API void goc_chan_release(goc_chan *c)
+GOC_LOCK_TEXT GOC_API void goc_chan_release(goc_chan *c)
 {
 	if (!c)
 		return;
@@ -71,10 +71,10 @@ GOC_API void goc_chan_release(goc_chan *c)
 		return;
 	if (refs < 0)
 		goc_panic("goc_chan_release of unreferenced channel");
-	spin_lock(&c->lock);
+	spin_lock_own(&c->lock);
 	bool waited_on = c->recvq.head || c->sendq.head;
 	c->orphan = waited_on;
-	spin_unlock(&c->lock);
+	spin_unlock_own(&c->lock);
 	if (!waited_on)
 		goc__chan_free(c);
 }
@@ -88,7 +88,8 @@ GOC_API size_t goc_chan_cap(const goc_chan *c) { return c ? c->cap : 0; }
 
 /* ---- operations on a locked channel ---------------------------------- */
 
-void goc__chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer)
+GOC_LOCK_TEXT void goc__chan_send_locked(goc_chan *c, const void *elem,
+                                         struct waiter *peer)
 {
 	if (peer) {
 		elem_deliver(c, peer->elem, elem);
@@ -101,7 +102,7 @@ void goc__chan_send_locked(goc_chan *c, const void *elem, struct waiter *peer)
 	store_relaxed(&c->count, c->count + 1);
 }
 
-void goc__chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer)
+GOC_LOCK_TEXT void goc__chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer)
 {
 	if (c->cap == 0) { /* straight from the sender */
 		elem_deliver(c, elem, peer->elem);
@@ -124,11 +125,14 @@ void goc__chan_recv_locked(goc_chan *c, void *elem, struct waiter *peer)
 
 /* ---- blocking -------------------------------------------------------- */
 
-static void unlock_chan(void *arg) { spin_unlock(&((goc_chan *)arg)->lock); }
+GOC_LOCK_TEXT static void unlock_chan(void *arg)
+{
+	spin_unlock_own(&((goc_chan *)arg)->lock);
+}
 
 /* Wait on locked c as w in q; returns once a peer or close woke us. */
-static void chan_wait(goc_chan *c, struct waitq *q, struct waiter *w,
-                      enum wait_reason reason)
+GOC_LOCK_TEXT static void chan_wait(goc_chan *c, struct waitq *q, struct waiter *w,
+                                    enum wait_reason reason)
 {
 	w->g = goc__waiter_self();
 	w->c = c;
@@ -149,21 +153,21 @@ static int block_forever(int64_t until, enum wait_reason reason)
 	return GOC_TIMEOUT;
 }
 
-static inline bool send_would_block(const goc_chan *c)
+GOC_LOCK_TEXT static inline bool send_would_block(const goc_chan *c)
 {
 	return c->cap == 0 ? load_relaxed(&c->recvq.head) == NULL
 	                   : load_relaxed(&c->count) == c->cap;
 }
 
-static inline bool recv_would_block(const goc_chan *c)
+GOC_LOCK_TEXT static inline bool recv_would_block(const goc_chan *c)
 {
 	return c->cap == 0 ? load_relaxed(&c->sendq.head) == NULL
 	                   : load_relaxed(&c->count) == 0;
 }
 
-_Noreturn static void panic_send_closed(goc_chan *c)
+GOC_LOCK_TEXT _Noreturn static void panic_send_closed(goc_chan *c)
 {
-	spin_unlock(&c->lock);
+	spin_unlock_own(&c->lock);
 	goc_panic("send on closed channel");
 }
 
@@ -173,24 +177,24 @@ void goc__chan_panic_released(const goc_chan *c, const char *op)
 }
 
 /* Send with block: wait as long as needed; else fail at once. */
-static int chan_send(goc_chan *c, const void *elem, bool block)
+GOC_LOCK_TEXT static int chan_send(goc_chan *c, const void *elem, bool block)
 {
 	chan_check_live(c, "send");
 	if (!block && !load_relaxed(&c->closed) && send_would_block(c))
 		return GOC_WOULDBLOCK;
-	spin_lock(&c->lock);
+	spin_lock_own(&c->lock);
 	if (c->closed)
 		panic_send_closed(c);
 	struct waiter *peer = waitq_take(&c->recvq);
 	if (peer || c->count < c->cap) {
 		goc__chan_send_locked(c, elem, peer);
-		spin_unlock(&c->lock);
+		spin_unlock_own(&c->lock);
 		if (peer)
 			goc__ready(peer->g, true);
 		return GOC_OK;
 	}
 	if (!block) {
-		spin_unlock(&c->lock);
+		spin_unlock_own(&c->lock);
 		return GOC_WOULDBLOCK;
 	}
 	struct waiter w = {.elem = (void *)elem};
@@ -200,7 +204,7 @@ static int chan_send(goc_chan *c, const void *elem, bool block)
 	return GOC_OK;
 }
 
-static int chan_recv(goc_chan *c, void *elem, bool block)
+GOC_LOCK_TEXT static int chan_recv(goc_chan *c, void *elem, bool block)
 {
 	chan_check_live(c, "receive");
 	if (!block && recv_would_block(c)) {
@@ -208,23 +212,23 @@ static int chan_recv(goc_chan *c, void *elem, bool block)
 			return GOC_WOULDBLOCK;
 		/* Closed: it may still have turned ready before closing. */
 	}
-	spin_lock(&c->lock);
+	spin_lock_own(&c->lock);
 	struct waiter *peer = waitq_take(&c->sendq);
 	if (peer || c->count > 0) {
 		goc__chan_recv_locked(c, elem, peer);
-		spin_unlock(&c->lock);
+		spin_unlock_own(&c->lock);
 		if (peer)
 			goc__ready(peer->g, true);
 		return GOC_OK;
 	}
 	if (c->closed) {
-		spin_unlock(&c->lock);
+		spin_unlock_own(&c->lock);
 		if (elem)
 			memset(elem, 0, c->elem_size);
 		return GOC_CLOSED;
 	}
 	if (!block) {
-		spin_unlock(&c->lock);
+		spin_unlock_own(&c->lock);
 		return GOC_WOULDBLOCK;
 	}
 	struct waiter w = {.elem = elem};
@@ -232,26 +236,26 @@ static int chan_recv(goc_chan *c, void *elem, bool block)
 	return w.success ? GOC_OK : GOC_CLOSED;
 }
 
-GOC_API int goc_chan_send(goc_chan *c, const void *elem)
+GOC_LOCK_TEXT GOC_API int goc_chan_send(goc_chan *c, const void *elem)
 {
 	if (unlikely(!c))
 		return block_forever(INT64_MAX, WAIT_CHAN_SEND_NIL);
 	return chan_send(c, elem, true);
 }
 
-GOC_API int goc_chan_recv(goc_chan *c, void *elem)
+GOC_LOCK_TEXT GOC_API int goc_chan_recv(goc_chan *c, void *elem)
 {
 	if (unlikely(!c))
 		return block_forever(INT64_MAX, WAIT_CHAN_RECV_NIL);
 	return chan_recv(c, elem, true);
 }
 
-GOC_API int goc_chan_try_send(goc_chan *c, const void *elem)
+GOC_LOCK_TEXT GOC_API int goc_chan_try_send(goc_chan *c, const void *elem)
 {
 	return c ? chan_send(c, elem, false) : GOC_WOULDBLOCK;
 }
 
-GOC_API int goc_chan_try_recv(goc_chan *c, void *elem)
+GOC_LOCK_TEXT GOC_API int goc_chan_try_recv(goc_chan *c, void *elem)
 {
 	return c ? chan_recv(c, elem, false) : GOC_WOULDBLOCK;
 }
@@ -285,14 +289,14 @@ GOC_API int goc_chan_recv_timeout(goc_chan *c, void *elem, int64_t ns)
 	return chan_timed(c, GOC_RECV, elem, ns);
 }
 
-GOC_API void goc_chan_close(goc_chan *c)
+GOC_LOCK_TEXT GOC_API void goc_chan_close(goc_chan *c)
 {
 	if (!c)
 		goc_panic("close of nil channel");
 	chan_check_live(c, "close");
-	spin_lock(&c->lock);
+	spin_lock_own(&c->lock);
 	if (c->closed) {
-		spin_unlock(&c->lock);
+		spin_unlock_own(&c->lock);
 		goc_panic("close of closed channel");
 	}
 	store_release(&c->closed, 1);
@@ -300,7 +304,7 @@ GOC_API void goc_chan_close(goc_chan *c)
 	struct waiter *wake = NULL, *w;
 	while ((w = waitq_take(&c->recvq))) {
 		if (w->elem)
-			memset(w->elem, 0, c->elem_size);
+			elem_zero(w->elem, c->elem_size);
 		w->success = false;
 		w->next = wake;
 		wake = w;
@@ -310,7 +314,7 @@ GOC_API void goc_chan_close(goc_chan *c)
 		w->next = wake;
 		wake = w;
 	}
-	spin_unlock(&c->lock);
+	spin_unlock_own(&c->lock);
 	while (wake) {
 		w = wake;
 		wake = w->next; /* read before the waiter runs and its frame goes */

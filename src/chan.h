@@ -80,14 +80,14 @@ struct goc_chan {
  * naming the channel instead of spinning on a freed lock. */
 _Noreturn void goc__chan_panic_released(const goc_chan *c, const char *op) GOC_HIDDEN;
 
-static inline void chan_check_live(const goc_chan *c, const char *op)
+GOC_LOCK_TEXT static inline void chan_check_live(const goc_chan *c, const char *op)
 {
 	if (unlikely(load_relaxed(&c->magic) != CHAN_LIVE))
 		goc__chan_panic_released(c, op);
 }
 
 /* q->head is also read without the lock by the fast paths: atomic. */
-static inline void waitq_push(struct waitq *q, struct waiter *w)
+GOC_LOCK_TEXT static inline void waitq_push(struct waitq *q, struct waiter *w)
 {
 	w->next = NULL;
 	w->prev = q->tail;
@@ -98,7 +98,7 @@ static inline void waitq_push(struct waitq *q, struct waiter *w)
 	q->tail = w;
 }
 
-static inline void waitq_remove(struct waitq *q, struct waiter *w)
+GOC_LOCK_TEXT static inline void waitq_remove(struct waitq *q, struct waiter *w)
 {
 	if (w->prev)
 		w->prev->next = w->next;
@@ -116,7 +116,7 @@ static inline void waitq_remove(struct waitq *q, struct waiter *w)
  * where it is: only its owner takes it out (under this lock), so a
  * channel a goroutine still waits on is never freed under it, and the
  * owner knows which channels it must lock again without looking. */
-static inline struct waiter *waitq_take(struct waitq *q)
+GOC_LOCK_TEXT static inline struct waiter *waitq_take(struct waitq *q)
 {
 	for (struct waiter *w = q->head; w; w = w->next) {
 		if (w->is_select) {
@@ -133,7 +133,7 @@ static inline struct waiter *waitq_take(struct waitq *q)
 }
 
 /* Copy one element; the common sizes without a call. */
-static inline void elem_copy(void *dst, const void *src, size_t n)
+GOC_LOCK_TEXT static inline void elem_copy(void *dst, const void *src, size_t n)
 {
 	switch (n) {
 	case 0:
@@ -144,24 +144,33 @@ static inline void elem_copy(void *dst, const void *src, size_t n)
 	case 8:
 		memcpy(dst, src, 8);
 		return;
-	default:
+	default: /* out of the lock's section (platform.h) */
+		locks_held_inc();
 		memcpy(dst, src, n);
+		locks_held_dec();
 	}
+}
+
+GOC_LOCK_TEXT static inline void elem_zero(void *dst, size_t n)
+{
+	locks_held_inc(); /* out of the lock's section (platform.h) */
+	memset(dst, 0, n);
+	locks_held_dec();
 }
 
 /* Deliver a value to receiver w (its elem may be NULL: dropped); a NULL
  * src sends the zero value. */
-static inline void elem_deliver(goc_chan *c, void *dst, const void *src)
+GOC_LOCK_TEXT static inline void elem_deliver(goc_chan *c, void *dst, const void *src)
 {
 	if (!dst)
 		return;
 	if (src)
 		elem_copy(dst, src, c->elem_size);
 	else
-		memset(dst, 0, c->elem_size);
+		elem_zero(dst, c->elem_size);
 }
 
-static inline char *chan_slot(goc_chan *c, size_t i)
+GOC_LOCK_TEXT static inline char *chan_slot(goc_chan *c, size_t i)
 {
 	return c->buf + i * c->elem_size;
 }

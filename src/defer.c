@@ -32,13 +32,22 @@ struct unwind *goc__unwind_self(void)
 
 bool goc__frame_is_thread_base(struct frame *f) { return f == &thread_base; }
 
-/* The frame a goc_defer outside any goc_call joins. Only threads have
- * none: a goroutine's function always runs in one. */
-static struct frame *thread_base_frame(struct unwind *u)
+/* The frame a goc_defer outside any goc_call joins: the goroutine's own
+ * (the space is reserved by goc__frame_run_goroutine), or the thread's
+ * base frame. */
+static struct frame *base_frame(struct unwind *u)
 {
-	struct frame *f = &thread_base;
+	struct frame *f = u->base;
+	if (f) {
+		f->depth = 1;
+		f->n = 0;
+		f->kind = FRAME_GOROUTINE;
+		f->recovered = false;
+	} else {
+		f = &thread_base;
+		f->depth = 0;
+	}
 	f->parent = NULL;
-	f->depth = 0;
 	u->top = f;
 	return f;
 }
@@ -49,7 +58,7 @@ __attribute__((noinline)) static void defer_slow(goc_func fn, void *arg)
 	struct unwind *u = goc__unwind_self();
 	struct frame *f = u->top;
 	if (!f)
-		f = thread_base_frame(u);
+		f = base_frame(u);
 	if (f->n < FRAME_INLINE_DEFERS) {
 		f->inl[f->n++] = (struct defer_rec){fn, arg};
 		return;
@@ -171,26 +180,20 @@ __attribute__((noinline)) static void goroutine_frame_end(struct unwind *u,
 	frame_end_lite(u, f);
 }
 
-/* A goroutine's own frame saves no jump buffer: a panic recovered in it
- * ends the goroutine (panic.c), as fn's return would, so it has nowhere
- * to land. Spared a goc_call, a goroutine starts without saving its
- * registers and without a frame of goc_call's size on its stack. */
+/* A goroutine's own frame is made by its first goc_defer outside any
+ * goc_call (base_frame), in space reserved here; most goroutines defer
+ * nothing there and never pay for it. It saves no jump buffer: a panic
+ * recovered in it ends the goroutine (panic.c), as fn's return would,
+ * so it has nowhere to land. */
 void goc__frame_run_goroutine(struct unwind *u, goc_func fn, void *arg)
 {
 	struct frame f;
-	f.parent = u->top;
-	f.depth = f.parent ? f.parent->depth + 1 : 1;
-	f.n = 0;
-	f.kind = FRAME_GOROUTINE;
-	f.recovered = false;
-	u->top = &f;
+	u->base = &f;
 	if (unlikely(!fn))
 		call_nil();
 	fn(arg);
-	if (unlikely(f.n))
-		goroutine_frame_end(u, &f);
-	else
-		u->top = f.parent;
+	if (unlikely(u->top)) /* only the goroutine's own frame is left */
+		goroutine_frame_end(u, u->top);
 }
 
 GOC_API int goc_call(goc_func fn, void *arg)

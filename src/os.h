@@ -135,6 +135,8 @@ bool goc__os_fault_inject(struct os_fault *f, void (*fn)(void),
 /* The executable range of goc's own code when it is a shared library;
  * false when it is linked into the program. */
 bool goc__os_own_text(uintptr_t *lo, uintptr_t *hi) GOC_HIDDEN;
+/* The interrupted address in a signal handler's context (0: unknown). */
+uintptr_t goc__os_context_pc(const void *ucontext) GOC_HIDDEN;
 /* Call fn(the signal's ucontext_t) on SIGQUIT, on the alternate signal
  * stack, unless the program has a disposition of its own for it already
  * (a handler, or SIG_IGN). */

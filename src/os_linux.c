@@ -424,6 +424,19 @@ bool goc__os_own_text(uintptr_t *lo, uintptr_t *hi)
 	return t.hi != 0;
 }
 
+uintptr_t goc__os_context_pc(const void *ucontext)
+{
+	const ucontext_t *uc = ucontext;
+#if defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext.pc;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
 static void (*quit_fn)(void *ucontext);
 
 static void on_quit(int sig, siginfo_t *si, void *ctx)

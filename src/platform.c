@@ -46,6 +46,15 @@ void goc__spin_lock_slow(spinlock *l)
 	}
 }
 
+/* Counted while it waits: the wait leaves the section, and the caller
+ * may hold another lock of its kind. */
+GOC_LOCK_TEXT void goc__spin_lock_own_slow(spinlock *l)
+{
+	locks_held_inc();
+	goc__spin_lock_slow(l);
+	locks_held_dec();
+}
+
 uint32_t goc__fastrand(void)
 {
 	static __thread uint32_t state __attribute__((tls_model("initial-exec")));

@@ -22,6 +22,14 @@
 
 #define GOC_API __attribute__((visibility("default")))
 #define GOC_HIDDEN __attribute__((visibility("hidden")))
+/* Code that may hold a lock taken with spin_lock_own: the preemption
+ * handler tells from the interrupted address, not from a count, that
+ * the thread may hold one (preempt.c). Such a lock is taken and released
+ * only by code in this section, and code that holds one and calls out of
+ * the section (libc's memcpy) counts the call (locks_held_inc). The
+ * helpers such code calls are in it too, for builds that do not inline
+ * them. A channel's lock, the hottest, is taken this way. */
+#define GOC_LOCK_TEXT __attribute__((section("goc_lock_text")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define CACHE_LINE 64
@@ -66,7 +74,7 @@ typedef struct spinlock {
  * offset from the thread pointer is the same in every thread. */
 extern __thread int32_t goc__locks_held __attribute__((tls_model("initial-exec")));
 #if defined(__x86_64__)
-static inline int32_t *locks_held_here(void)
+GOC_LOCK_TEXT static inline int32_t *locks_held_here(void)
 {
 	char *tp;
 	intptr_t off;
@@ -75,7 +83,7 @@ static inline int32_t *locks_held_here(void)
 	return (int32_t *)(tp + off);
 }
 #elif defined(__aarch64__)
-static inline int32_t *locks_held_here(void)
+GOC_LOCK_TEXT static inline int32_t *locks_held_here(void)
 {
 	char *tp;
 	intptr_t off;
@@ -96,30 +104,30 @@ int32_t *goc__locks_held_here(void) GOC_HIDDEN; /* not inlined */
  * through locks_held_here. Either way a compiler barrier: the count
  * stays on its side of the exchange or the release. */
 #if defined(__x86_64__)
-static inline intptr_t locks_held_offset(void)
+GOC_LOCK_TEXT static inline intptr_t locks_held_offset(void)
 {
 	intptr_t off;
 	__asm__("movq goc__locks_held@gottpoff(%%rip), %0" : "=r"(off));
 	return off;
 }
 
-static inline void locks_held_inc(void)
+GOC_LOCK_TEXT static inline void locks_held_inc(void)
 {
 	__asm__ volatile("incl %%fs:(%0)" : : "r"(locks_held_offset()) : "memory");
 }
 
-static inline void locks_held_dec(void)
+GOC_LOCK_TEXT static inline void locks_held_dec(void)
 {
 	__asm__ volatile("decl %%fs:(%0)" : : "r"(locks_held_offset()) : "memory");
 }
 #else
-static inline void locks_held_inc(void)
+GOC_LOCK_TEXT static inline void locks_held_inc(void)
 {
 	++*locks_held_here();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-static inline void locks_held_dec(void)
+GOC_LOCK_TEXT static inline void locks_held_dec(void)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	--*locks_held_here();
@@ -127,6 +135,21 @@ static inline void locks_held_dec(void)
 #endif
 
 void goc__spin_lock_slow(spinlock *l) GOC_HIDDEN;
+
+/* A lock counted only while it waits: for code that holds it only in
+ * the lock section (GOC_LOCK_TEXT, at the top). */
+void goc__spin_lock_own_slow(spinlock *l) GOC_HIDDEN;
+
+GOC_LOCK_TEXT static inline void spin_lock_own(spinlock *l)
+{
+	if (unlikely(xchg(&l->held, 1) != 0))
+		goc__spin_lock_own_slow(l);
+}
+
+GOC_LOCK_TEXT static inline void spin_unlock_own(spinlock *l)
+{
+	store_release(&l->held, 0);
+}
 
 /* The count covers the lock from before it is taken to after it is
  * released: a signal between the exchange and the count (or the release

@@ -135,6 +135,22 @@ static void wait_for_turn(struct m *m, struct p *p /* NULL: none held */, void *
 	}
 }
 
+/* The section of the code that may hold a channel's lock uncounted
+ * (platform.h's GOC_LOCK_TEXT); the linker marks its ends. */
+extern const char __start_goc_lock_text[] GOC_HIDDEN;
+extern const char __stop_goc_lock_text[] GOC_HIDDEN;
+
+/* May the interrupted code hold one of goc's spin locks? Counted ones
+ * say so; uncounted ones are held only in their section. Where the
+ * address is unknown (another architecture), it may. */
+static bool may_hold_lock(void *ctx)
+{
+	uintptr_t pc = goc__os_context_pc(ctx);
+	return *locks_held_here() != 0 || pc == 0 ||
+	       (pc >= (uintptr_t)__start_goc_lock_text &&
+	        pc < (uintptr_t)__stop_goc_lock_text);
+}
+
 /* Whether, and how, to step aside (the steps above). */
 static void decide(struct m *m, void *ctx)
 {
@@ -145,7 +161,7 @@ static void decide(struct m *m, void *ctx)
 	struct p *p = m->p;
 	if (!p) { /* computing without one since step 3: wait for one */
 		if (load_relaxed(&m->preempt_pless) && !load_relaxed(&m->preempt_p) &&
-		    *locks_held_here() == 0)
+		    !may_hold_lock(ctx))
 			wait_for_turn(m, NULL, ctx);
 		return;
 	}
@@ -162,7 +178,7 @@ static void decide(struct m *m, void *ctx)
 	} else if (load_relaxed(&m->preempt_asleep)) {
 		detach_p(m, p);
 		store_relaxed(&m->preempt_pless, 1); /* sysmon watches it */
-	} else if (*locks_held_here() == 0)
+	} else if (!may_hold_lock(ctx))
 		wait_for_turn(m, p, ctx);
 }
 

@@ -184,6 +184,9 @@ struct panic;
 struct unwind {
 	struct frame *top;
 	struct panic *panic;
+	/* A goroutine's own frame, on its stack, made only when a goc_defer
+	 * outside any goc_call needs it (defer.c); NULL for a thread. */
+	struct frame *base;
 	/* goc_exit is running the deferred calls of the frames up to this
 	 * depth (0: it is not); a panic recovered in one of them does not
 	 * stop it (defer.c, panic.c). */
@@ -482,7 +485,7 @@ static inline bool runtime_try_ensure(void)
  * the preemption handler, on this thread, then leaves the P alone. The
  * signal fences keep the compiler from moving reads of m->p out of the
  * region. */
-static inline void preempt_disable(struct m *m)
+GOC_LOCK_TEXT static inline void preempt_disable(struct m *m)
 {
 	m->preempt_off++;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -760,7 +763,7 @@ void goc__status_check(enum status_kind kind, uint32_t from, uint32_t to) GOC_HI
 #define STATUS_CHECK(kind, from, to) ((void)0)
 #endif
 
-static inline void g_set_status(struct g *g, enum g_status to)
+GOC_LOCK_TEXT static inline void g_set_status(struct g *g, enum g_status to)
 {
 	STATUS_CHECK(STATUS_G, load_relaxed(&g->status), to);
 	store_relaxed(&g->status, (uint32_t)to);

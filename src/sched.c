@@ -57,7 +57,7 @@ static __thread struct m *tls_m __attribute__((tls_model("initial-exec")));
 #define NOINLINE_NOIPA __attribute__((noinline, noipa))
 #endif
 
-NOINLINE_NOIPA struct m *goc__getm(void) { return tls_m; }
+GOC_LOCK_TEXT NOINLINE_NOIPA struct m *goc__getm(void) { return tls_m; }
 NOINLINE_NOIPA void goc__setm(struct m *m) { tls_m = m; }
 
 #define FAIRNESS_TICKS 61
@@ -164,8 +164,8 @@ static inline struct g *g_of(struct p *p, struct gnode *node)
 }
 
 /* The running goroutine cur stops; run the P's next goroutine. */
-static struct m *schedule_from(struct m *m, struct g *cur, after_switch_fn after,
-                               void *arg, bool dying)
+GOC_LOCK_TEXT static struct m *
+schedule_from(struct m *m, struct g *cur, after_switch_fn after, void *arg, bool dying)
 {
 	preempt_disable(m); /* released in the resumed context */
 	struct p *p = m->p;
@@ -238,7 +238,9 @@ static void after_exit(struct m *m, struct g *prev, void *arg)
 
 static __thread struct g thread_waiter;
 
-struct g *goc__waiter_self(void)
+/* In the lock section: a channel's waiter calls it with the lock held,
+ * as it does park, up to schedule_from's preempt_disable. */
+GOC_LOCK_TEXT struct g *goc__waiter_self(void)
 {
 	struct m *m = goc__getm();
 	if (m && m->curg)
@@ -272,7 +274,7 @@ static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 	store_relaxed(&self->wake, 0);
 }
 
-void goc__park(void (*unlock)(void *), void *arg, enum wait_reason r)
+GOC_LOCK_TEXT void goc__park(void (*unlock)(void *), void *arg, enum wait_reason r)
 {
 	struct m *m = goc__getm();
 	struct g *cur = m ? m->curg : NULL;
@@ -409,7 +411,9 @@ static void g_entry(void *unused)
 	struct m *m = finish_switch();
 	struct g *g = m->curg;
 	goc__frame_run_goroutine(&g->unwind, g->fn, g->arg); /* defer.c */
-	goc__goroutine_return();
+	if (g->is_main)
+		goc__main_exit();
+	goexit(goc__getm(), g);
 }
 
 void goc__goroutine_return(void)
@@ -487,7 +491,7 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->id = s->id;
 	g->m = NULL;
 	g->param = NULL;
-	g->unwind = (struct unwind){NULL, NULL, 0};
+	g->unwind = (struct unwind){.top = NULL};
 	g->select_done = 0;
 	g->lockedm = NULL;
 	g->lock_count = 0;
