@@ -172,29 +172,12 @@ __attribute__((noinline)) int goc__frame_call(struct unwind *u, goc_func fn, voi
 	return f.recovered;
 }
 
-/* Apart, so that a goroutine that defers nothing starts and ends
- * through a frame that saves no registers. */
-__attribute__((noinline)) static void goroutine_frame_end(struct unwind *u,
-                                                          struct frame *f)
-{
-	frame_end_lite(u, f);
-}
-
 /* A goroutine's own frame is made by its first goc_defer outside any
- * goc_call (base_frame), in space reserved here; most goroutines defer
- * nothing there and never pay for it. It saves no jump buffer: a panic
- * recovered in it ends the goroutine (panic.c), as fn's return would,
- * so it has nowhere to land. */
-void goc__frame_run_goroutine(struct unwind *u, goc_func fn, void *arg)
-{
-	struct frame f;
-	u->base = &f;
-	if (unlikely(!fn))
-		call_nil();
-	fn(arg);
-	if (unlikely(u->top)) /* only the goroutine's own frame is left */
-		goroutine_frame_end(u, u->top);
-}
+ * goc_call (base_frame), in space sched.c's g_entry reserves; most
+ * goroutines defer nothing there and never pay for it. It saves no jump
+ * buffer: a panic recovered in it ends the goroutine (panic.c), as its
+ * function's return would, so it has nowhere to land. */
+void goc__frame_end_goroutine(struct unwind *u) { frame_end_lite(u, u->top); }
 
 GOC_API int goc_call(goc_func fn, void *arg)
 {

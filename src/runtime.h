@@ -711,9 +711,9 @@ extern __thread struct unwind *goc__unwind_cur GOC_HIDDEN
 /* The calling goroutine or thread ends (goc_exit): every frame's deferred
  * calls run, innermost first. */
 void goc__unwind_exit(void) GOC_HIDDEN;
-/* Run a goroutine's function fn(arg) in the goroutine's own frame
- * (defer.c; sched.c's g_entry). */
-void goc__frame_run_goroutine(struct unwind *u, goc_func fn, void *arg) GOC_HIDDEN;
+/* The goroutine's function returned leaving its own frame, u->top, with
+ * deferred calls: they run (defer.c). */
+void goc__frame_end_goroutine(struct unwind *u) GOC_HIDDEN;
 /* The running goroutine's function has returned, or a panic was
  * recovered in its own frame: it ends (sched.c). */
 _Noreturn void goc__goroutine_return(void) GOC_HIDDEN;

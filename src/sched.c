@@ -43,6 +43,7 @@
  */
 #include "runtime.h"
 #include "arch/context.h"
+#include "frame.h"
 #include "netpoll.h"
 #include "sanitizer.h"
 
@@ -154,6 +155,7 @@ static struct gnode *runq_get_local(struct p *p)
 }
 
 static struct g *g_start(struct p *p, struct gspawn *s);
+static struct gnode *globq_take(struct p *p);
 
 /* The goroutine a queue entry stands for, started if it has not run. */
 static inline struct g *g_of(struct p *p, struct gnode *node)
@@ -176,6 +178,8 @@ schedule_from(struct m *m, struct g *cur, after_switch_fn after, void *arg, bool
 	 * g0 sees to both (lock.c). */
 	if (likely(p) && likely(p_status(p) != P_RETIRING) && likely(!m->lockedg)) {
 		struct gnode *node = runq_get_local(p);
+		if (!node) /* where g0 would look next: spare the trip there */
+			node = globq_take(p);
 		if (node) {
 			next = g_of(p, node);
 			if (unlikely(next->lockedm)) {
@@ -410,7 +414,11 @@ static void g_entry(void *unused)
 	(void)unused;
 	struct m *m = finish_switch();
 	struct g *g = m->curg;
-	goc__frame_run_goroutine(&g->unwind, g->fn, g->arg); /* defer.c */
+	struct frame own; /* made by a goc_defer that needs it (defer.c) */
+	g->unwind.base = &own;
+	g->fn(g->arg);               /* never NULL: goc_go refuses it */
+	if (unlikely(g->unwind.top)) /* only its own frame is left */
+		goc__frame_end_goroutine(&g->unwind);
 	if (g->is_main)
 		goc__main_exit();
 	goexit(goc__getm(), g);
@@ -447,9 +455,10 @@ static struct gspawn *spawn_alloc(struct p *p)
 	return slab;
 }
 
-/* A record for fn(arg) with its stack reserved; NULL with errno. */
+/* A record for fn(arg) with its stack reserved; NULL with errno. The
+ * caller names its creator (creator_pc, creator_id). */
 static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg,
-                                const char *name, int64_t id, uintptr_t creator_pc)
+                                const char *name, int64_t id)
 {
 	struct gspawn *s = spawn_alloc(p);
 	if (!s) {
@@ -469,8 +478,6 @@ static struct gspawn *spawn_new(struct p *p, size_t size, goc_func fn, void *arg
 	s->name = name;
 	s->id = id;
 	s->stack_size = size;
-	s->creator_pc = creator_pc;
-	s->creator_id = 0; /* the caller knows better */
 	return s;
 }
 
@@ -513,9 +520,10 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 static int spawn_global(size_t size, goc_func fn, void *arg, const char *name,
                         int64_t id, uintptr_t creator_pc)
 {
-	struct gspawn *s = spawn_new(NULL, size, fn, arg, name, id, creator_pc);
+	struct gspawn *s = spawn_new(NULL, size, fn, arg, name, id);
 	if (!s)
 		return -1;
+	s->creator_pc = creator_pc;
 	s->creator_id = goc_id();
 	add_fetch(&goc__sched.ext_spawned, 1);
 	goc__globq_put(&s->node);
@@ -541,12 +549,12 @@ static int spawn(size_t size, goc_func fn, void *arg, const char *name,
 		return spawn_global(size, fn, arg, name,
 		                    add_fetch(&goc__sched.goid_gen, 1), creator_pc);
 	}
-	struct gspawn *s =
-		spawn_new(p, size, fn, arg, name, goc__next_goid(p), creator_pc);
+	struct gspawn *s = spawn_new(p, size, fn, arg, name, goc__next_goid(p));
 	if (!s) {
 		preempt_enable(m);
 		return -1;
 	}
+	s->creator_pc = creator_pc;
 	s->creator_id = m->curg ? m->curg->id : 0;
 	store_relaxed(&p->nspawned, p->nspawned + 1);
 	if (likely(goc__runq_put(p, &s->node))) {
@@ -596,9 +604,11 @@ int goc__spawn_main(struct p *p, goc_func fn, void *arg)
 {
 	if (!p)
 		return spawn_global(GOC_MAIN_STACK_SIZE, fn, arg, "main", 1, 0);
-	struct gspawn *s = spawn_new(p, GOC_MAIN_STACK_SIZE, fn, arg, "main", 1, 0);
+	struct gspawn *s = spawn_new(p, GOC_MAIN_STACK_SIZE, fn, arg, "main", 1);
 	if (!s)
 		return -1;
+	s->creator_pc = 0;
+	s->creator_id = 0;
 	add_fetch(&goc__sched.ext_spawned, 1);
 	return goc__runq_put(p, &s->node) ? 0 : -1;
 }
@@ -660,14 +670,17 @@ static struct gnode *globq_take(struct p *p)
 	if (load_relaxed(&goc__sched.gq_size) == 0)
 		return NULL;
 	spin_lock(&goc__sched.lock);
-	int64_t n = goc__sched.gq_size / load_relaxed(&goc__sched.nprocs) + 1;
+	struct gnode *node = goc__globq_get_locked();
+	if (!node || !goc__sched.gq_head) { /* the share is the one taken */
+		spin_unlock(&goc__sched.lock);
+		return node;
+	}
+	int64_t n = (goc__sched.gq_size + 1) / load_relaxed(&goc__sched.nprocs) + 1;
 	if (n > RUNQ_SIZE / 2)
 		n = RUNQ_SIZE / 2;
-	struct gnode *node = goc__globq_get_locked();
 	/* A bound one takes our P with it: what we took besides would wait
 	 * behind it on our queue, a whole time slice. */
-	for (int64_t i = 1; node && !bound(node) && i < n && !bound(goc__sched.gq_head);
-	     i++) {
+	for (int64_t i = 1; !bound(node) && i < n && !bound(goc__sched.gq_head); i++) {
 		struct gnode *more = goc__globq_get_locked();
 		if (!more)
 			break;
