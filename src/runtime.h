@@ -193,41 +193,45 @@ struct unwind {
 	uint32_t exiting_depth;
 };
 
+/* The first cache line holds what a switch, a park and a ready touch,
+ * so that a goroutine resumed out of the caches costs one line of its
+ * struct g (and its stack's); the rest is read at its start, by
+ * tracebacks, or on slower paths. */
 struct g {
 	struct gnode node; /* node.link: global queue, free lists */
 	/* Owner-only (the M running it, or the one switching it out). */
-	void *sp;    /* saved context while not running */
-	struct m *m; /* M running it; NULL otherwise */
+	void *sp;            /* saved context while not running */
+	struct m *m;         /* M running it; NULL otherwise */
+	struct m *lockedm;   /* goc_lock_thread: runs only there (lock.c) */
+	uint32_t status;     /* enum g_status; atomic (g_set_status) */
+	uint8_t wait_reason; /* enum wait_reason; set before parking */
+	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
+	uint8_t is_main;
+	uint8_t canary; /* slot guarded by a canary (stack.c) */
+	/* For tracebacks (traceback.c): since when it waits
+	 * (goc__coarse_now when it parked; 0: unknown). */
+	int64_t wait_since;
+	/* Waking. param is written by the waker before ready(), read by the
+	 * G after it resumes (ready/park give the happens-before). */
+	void *param;
+
+	uint32_t select_done; /* atomic: the first case to fire a select wins */
+	uint32_t wake;        /* thread waiters: futex word, 1 = woken */
 	int64_t id;
 	goc_func fn;
 	void *arg;
 	const char *name;
 	char *stack_lo;      /* lowest usable byte, just above the guard */
 	size_t stack_size;   /* bytes from the guard to the top of the stack */
-	uint32_t status;     /* enum g_status; atomic (g_set_status) */
-	uint8_t wait_reason; /* enum wait_reason; set before parking */
-	uint8_t is_thread;   /* a thread waiting in goc, not a goroutine */
-	uint8_t is_main;
-	uint8_t canary;    /* slot guarded by a canary (stack.c) */
-	uint8_t preempted; /* queued by preemption, waits its turn (preempt.c);
+	uint8_t preempted;   /* queued by preemption, waits its turn (preempt.c);
 	                    * under sched.lock */
-	void *preempt_ctx; /* atomic: while it waits its turn in the handler,
-	                    * the signal's context (tracebacks start there) */
-
-	/* For tracebacks (traceback.c): where it was started, and since when
-	 * it waits (goc__coarse_now when it parked; 0: unknown). */
+	uint32_t lock_count; /* owner only: goc_lock_thread nesting */
+	void *preempt_ctx;   /* atomic: while it waits its turn in the handler,
+	                      * the signal's context (tracebacks start there) */
+	/* For tracebacks: where it was started. */
 	uintptr_t creator_pc;
 	int64_t creator_id;
-	int64_t wait_since;
-
-	/* Waking. param is written by the waker before ready(), read by the
-	 * G after it resumes (ready/park give the happens-before). */
-	void *param;
 	struct unwind unwind; /* goc_call's frames, goc_panic's panics */
-	uint32_t select_done; /* atomic: the first case to fire a select wins */
-	struct m *lockedm;    /* goc_lock_thread: runs only there (lock.c) */
-	uint32_t lock_count;  /* owner only: goc_lock_thread nesting */
-	uint32_t wake;        /* thread waiters: futex word, 1 = woken */
 
 	/* Sanitizer fiber state (unused in plain builds). */
 	void *asan_fake_stack;

@@ -3,9 +3,10 @@
  * the scheduling loop with work stealing.
  *
  * Switching. A goroutine that stops running (park, yield, exit) switches
- * straight to the next goroutine of its P when there is one, and to its
- * M's g0 (the thread's own stack, which runs find_runnable) only when
- * there is none: a hand-off between two goroutines is one switch. Whatever
+ * straight to the next goroutine of its P when there is one (its queues,
+ * then the global queue, where g0 would look next), and to its M's g0
+ * (the thread's own stack, which runs find_runnable) only when there is
+ * none: a hand-off between two goroutines is one switch. Whatever
  * must happen once the old goroutine is off its stack — unlock the queue
  * it waits in, requeue it, free its stack — is left in m->after and run
  * by finish_switch in the resumed context. Until then no other thread can
