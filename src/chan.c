@@ -139,7 +139,7 @@ GOC_LOCK_TEXT static void chan_wait(goc_chan *c, struct waitq *q, struct waiter 
 	w->is_select = false;
 	w->success = false;
 	waitq_push(q, w);
-	goc__park(unlock_chan, c, reason);
+	goc__park_self(w->g, unlock_chan, c, reason);
 }
 
 /* A nil channel: wait forever (or until the deadline). */

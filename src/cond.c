@@ -39,7 +39,7 @@ GOC_API void goc_cond_wait(goc_cond *c, goc_mutex *m)
 		else
 			c->head_ = &w;
 		c->tail_ = &w;
-		goc__park(unlock_cond, c, WAIT_COND);
+		goc__park_self(w.g, unlock_cond, c, WAIT_COND);
 	}
 	goc_mutex_lock(m);
 }

@@ -367,7 +367,7 @@ static int pd_wait(struct pd *pd, int mode, bool deadlines)
 		add_fetch(&goc__netpoll_waiters, 1);
 		if (c.g->is_thread && !load_relaxed(&goc__sched.tsleeper))
 			goc__wakep(); /* someone must poll for us */
-		goc__park(commit_wait, &c, WAIT_IO);
+		goc__park_self(c.g, commit_wait, &c, WAIT_IO);
 		add_fetch(&goc__netpoll_waiters, -1);
 	}
 	old = xchg(gpp, PD_NIL);

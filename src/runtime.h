@@ -511,6 +511,9 @@ void goc__park(void (*unlock)(void *arg), void *arg, enum wait_reason r) GOC_HID
 /* The G to enqueue as a waiter: the running goroutine, or the calling
  * thread's own waiter record. */
 struct g *goc__waiter_self(void) GOC_HIDDEN;
+/* goc__park for a caller that has goc__waiter_self()'s answer at hand. */
+void goc__park_self(struct g *self, void (*unlock)(void *arg), void *arg,
+                    enum wait_reason r) GOC_HIDDEN;
 
 /* Make a parked g runnable. next: run it before the P's other work (a
  * hand-off from the running goroutine); otherwise it queues as new work. */

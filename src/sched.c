@@ -79,10 +79,10 @@ static inline void check_timers(struct p *p)
 
 /* First thing in every resumed context: finish the sanitizer switch, run
  * the switched-away goroutine's pending action, fire due timers. Returns
- * the M we are on now. */
-static struct m *finish_switch(void)
+ * m, the M we are on now: whoever switched to a goroutine set its g->m
+ * first, and g0 never leaves its M. */
+static struct m *finish_switch(struct m *m)
 {
-	struct m *m = goc__getm();
 	san_switch_end(m, m->curg);
 	after_switch_fn after = m->after;
 	if (after) {
@@ -118,7 +118,7 @@ static struct m *switch_from(struct m *m, struct g *cur, struct g *next,
 		goc__unwind_cur = NULL;
 		goc__ctx_switch(&cur->sp, m->g0_sp);
 	}
-	return finish_switch();
+	return finish_switch(cur->m);
 }
 
 /* The next goroutine of p without leaving the P: runnext, then the deque,
@@ -208,7 +208,7 @@ static void execute(struct m *m, struct g *g)
 	san_switch_begin(m, NULL, g, false);
 	goc__unwind_cur = &g->unwind;
 	goc__ctx_switch(&m->g0_sp, g->sp);
-	finish_switch();
+	finish_switch(m);
 	/* A goroutine that computed without a P (preempt.c) has switched
 	 * away: this thread's next one has a P. Cleared here, on g0, where
 	 * every switch of a goroutine without a P comes. */
@@ -281,12 +281,18 @@ static void thread_park(struct g *self, void (*unlock)(void *), void *arg)
 
 GOC_LOCK_TEXT void goc__park(void (*unlock)(void *), void *arg, enum wait_reason r)
 {
-	struct m *m = goc__getm();
-	struct g *cur = m ? m->curg : NULL;
-	if (!cur) {
-		thread_park(goc__waiter_self(), unlock, arg);
+	goc__park_self(goc__waiter_self(), unlock, arg, r);
+}
+
+GOC_LOCK_TEXT void goc__park_self(struct g *self, void (*unlock)(void *), void *arg,
+                                  enum wait_reason r)
+{
+	if (self->is_thread) {
+		thread_park(self, unlock, arg);
 		return;
 	}
+	struct g *cur = self;
+	struct m *m = cur->m; /* the M running it: no thread-local to read */
 	cur->wait_reason = (uint8_t)r;
 	cur->wait_since = load_relaxed(&goc__coarse_now);
 	g_set_status(cur, G_WAITING);
@@ -413,7 +419,7 @@ _Noreturn static void goexit(struct m *m, struct g *cur)
 static void g_entry(void *unused)
 {
 	(void)unused;
-	struct m *m = finish_switch();
+	struct m *m = finish_switch(goc__getm());
 	struct g *g = m->curg;
 	struct frame own; /* made by a goc_defer that needs it (defer.c) */
 	g->unwind.base = &own;

@@ -238,7 +238,7 @@ static struct waiter *wait_cases(struct sel *s, int64_t until)
 		goc__wait_timer_init(&t, g, until);
 		s->timer = &t;
 	}
-	goc__park(unlock_all_and_arm, s, WAIT_SELECT);
+	goc__park_self(g, unlock_all_and_arm, s, WAIT_SELECT);
 	if (s->timer)
 		goc__wait_timer_stop(s->timer);
 	return g->param;

@@ -103,7 +103,7 @@ void goc__semacquire(uint32_t *addr, enum wait_reason reason, bool lifo)
 		enqueue(r, &w, lifo);
 		if (reason != WAIT_WG)
 			goc__park_on_lock(); /* scheduling policy: sched.c */
-		goc__park(unlock_root, r, reason);
+		goc__park_self(w.g, unlock_root, r, reason);
 		if (w.handed || can_acquire(addr))
 			return;
 		lifo = true; /* woken but beaten to it: first in line next time */
