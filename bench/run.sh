@@ -26,9 +26,13 @@
 # and VS=goc puts plain goc-bench in Go's place, so that
 #   GC=1 VS=goc bench/run.sh parked buffered
 # compares goc-gc with goc (its "goc" columns are goc-gc, "Go" plain goc).
+# VS=path puts that goc-bench in Go's place: another revision's, built by
+# bench/baseline.sh, so that
+#   VS=$(bench/baseline.sh c12fd02) bench/run.sh pingpong ring
+# compares this tree with that revision (its "Go" columns).
 #
 # Usage: [RUNS=5] [MAX_OTHERS=P] [GOC_BENCH=path] [TIMEOUT=300] [HTTP_SECONDS=5] \
-#          [GC=1] [VS=goc] bench/run.sh [workload ...]        (default: all)
+#          [GC=1] [VS=goc|path] bench/run.sh [workload ...]   (default: all)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -84,6 +88,10 @@ goc_bench_gc=$(dirname "$goc_bench")/goc-bench-gc
 declare -A bin=([goc]=$goc_bench [go]=$tmp/anchors)
 [[ ${GC:-} == 1 ]] && bin[goc]=$goc_bench_gc
 [[ ${VS:-go} == goc ]] && bin[go]=$goc_bench
+if [[ ${VS:-go} == */* ]]; then
+  [[ -x $VS ]] || { echo "run.sh: VS=$VS is not a program" >&2; exit 2; }
+  bin[go]=$VS
+fi
 # bin_for SIDE WORKLOAD: the program that runs WORKLOAD on SIDE.
 bin_for() {
   if [[ $1 == goc && $2 == binarytrees ]]; then echo "$goc_bench_gc"; else echo "${bin[$1]}"; fi
@@ -222,6 +230,7 @@ checks() { # "ok/runs", then how many crashed or timed out, if any; "–" if no 
 rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 vs="$(go version)"
 [[ ${VS:-go} == goc ]] && vs="plain goc (in the Go columns)"
+[[ ${VS:-go} == */* ]] && vs="$VS (in the Go columns)"
 echo "goc${GC:+-gc} $rev vs $vs, nproc $cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $runs runs each, goc and Go alternating${max_others:+, runs with others above $max_others% CPU redone}"
 echo
 echo "| workload | metric | goc median | Go median | goc/Go | goc min–max | Go min–max | peak RSS KiB goc | peak RSS KiB Go | others' CPU % (max) | checks ok goc | checks ok Go |"
