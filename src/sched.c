@@ -232,11 +232,17 @@ static void after_yield(struct m *m, struct g *prev, void *arg)
 	goc__wakep();
 }
 
+/* Counted here, where the P is held anyway, not in goexit. */
 static void after_exit(struct m *m, struct g *prev, void *arg)
 {
 	(void)arg;
+	struct p *p = m->p;
+	if (likely(p))
+		store_relaxed(&p->nexited, p->nexited + 1);
+	else /* preempted off its P: counted apart (goc_numgoroutine) */
+		add_fetch(&goc__sched.ext_spawned, -1);
 	san_g_destroy(prev);
-	goc__stack_free(m->p, prev);
+	goc__stack_free(p, prev);
 }
 
 /* ---- park and ready --------------------------------------------------- */
@@ -405,23 +411,15 @@ _Noreturn static void goexit(struct m *m, struct g *cur)
 	g_set_status(cur, G_DEAD);
 	if (unlikely(cur->lockedm)) /* it takes its thread with it (lock.c) */
 		m->locked_exit = true;
-	preempt_disable(m);
-	struct p *p = m->p;
-	if (likely(p))
-		store_relaxed(&p->nexited, p->nexited + 1);
-	else /* preempted off its P: counted apart (goc_numgoroutine) */
-		add_fetch(&goc__sched.ext_spawned, -1);
-	preempt_enable(m);
 	schedule_from(m, cur, after_exit, NULL, true);
 	__builtin_unreachable();
 }
 
-static void g_entry(void *unused)
+static void g_entry(void *arg)
 {
-	(void)unused;
-	struct m *m = finish_switch(goc__getm());
-	struct g *g = m->curg;
-	struct frame own; /* made by a goc_defer that needs it (defer.c) */
+	struct g *g = arg;
+	finish_switch(g->m); /* set by whoever switched to it */
+	struct frame own;    /* made by a goc_defer that needs it (defer.c) */
 	g->unwind.base = &own;
 	g->fn(g->arg);               /* never NULL: goc_go refuses it */
 	if (unlikely(g->unwind.top)) /* only its own frame is left */
@@ -514,11 +512,10 @@ static struct g *g_start(struct p *p, struct gspawn *s)
 	g->is_thread = 0;
 	g->is_main = g->id == 1;
 	g->creator_pc = s->creator_pc;
-	g->creator_id = s->creator_id;
-	g->wait_since = 0;
+	g->creator_id = s->creator_id; /* wait_since: set when it parks */
 	g_set_status(g, G_RUNNABLE);
 	san_g_create(g);
-	g->sp = goc__ctx_make(g, g_entry, NULL);
+	g->sp = goc__ctx_make(g, g_entry, g);
 	goc__cache_put(&p->spawns, &spawn_pool, s);
 	return g;
 }
