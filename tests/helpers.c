@@ -87,10 +87,17 @@ pthread_t test_thread_start_at(const char *file, int line, void *(*fn)(void *),
 	return t;
 }
 
+/* A blocking call, announced as goc.h asks (a goroutine's P goes to
+ * other goroutines meanwhile; a plain thread's call is unchanged): the
+ * joined thread may need that P, to shrink the processors say, and
+ * sysmon's look at a thread asleep in a futex is no substitute (under
+ * qemu-user it sees the host's system call numbers). */
 void *thread_join(pthread_t t)
 {
 	void *ret = NULL;
+	goc_syscall_enter();
 	int err = pthread_join(t, &ret);
+	goc_syscall_exit();
 	if (err)
 		fail("expected pthread_join to succeed, but it failed: %s",
 		     strerror(err));
