@@ -37,12 +37,17 @@ GOC_API void goc_syscall_enter(void)
 }
 
 /* After the switch to g0: queue g and let the thread sleep until it is
- * handed a P. */
+ * handed a P. The P it found none of may have gone idle since, its
+ * thread seeing no work before g was queued: wake one, as a ready from a
+ * thread without a P does (sched.c), or g would wait for good (seen at
+ * one processor under qemu: every P idle, sysmon asleep). */
 static void after_syscall_no_p(struct m *m, struct g *g, void *arg)
 {
 	(void)arg;
 	g_set_status(g, G_RUNNABLE);
 	goc__globq_put(&g->node);
+	fence_seq(); /* the queue, then nmspinning: see sched.c recheck_queues */
+	goc__wakep();
 	if (!m->lockedg)       /* a locked M waits for its goroutine (lock.c) */
 		goc__stopm(m); /* returns holding a P; the scheduler goes on */
 }
