@@ -297,14 +297,13 @@ GOC_LOCK_TEXT void goc__park_self(struct g *self, void (*unlock)(void *), void *
 		thread_park(self, unlock, arg);
 		return;
 	}
-	struct g *cur = self;
-	struct m *m = cur->m; /* the M running it: no thread-local to read */
-	cur->wait_reason = (uint8_t)r;
-	cur->wait_since = load_relaxed(&goc__coarse_now);
-	g_set_status(cur, G_WAITING);
+	struct m *m = self->m; /* the M running it: no thread-local to read */
+	self->wait_reason = (uint8_t)r;
+	self->wait_since = load_relaxed(&goc__coarse_now);
+	g_set_status(self, G_WAITING);
 	m->after_unlock = unlock;
-	schedule_from(m, cur, after_park, arg, false);
-	cur->wait_reason = WAIT_NONE;
+	schedule_from(m, self, after_park, arg, false);
+	self->wait_reason = WAIT_NONE;
 }
 
 /* A thief whose stolen goroutine at once parks on a lock stole it from
@@ -424,9 +423,7 @@ static void g_entry(void *arg)
 	g->fn(g->arg);               /* never NULL: goc_go refuses it */
 	if (unlikely(g->unwind.top)) /* only its own frame is left */
 		goc__frame_end_goroutine(&g->unwind);
-	if (g->is_main)
-		goc__main_exit();
-	goexit(goc__getm(), g);
+	goc__goroutine_return();
 }
 
 void goc__goroutine_return(void)
